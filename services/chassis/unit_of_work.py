@@ -1,0 +1,122 @@
+"""The unit of work: one transaction that writes a use case's state, its events and its idempotency record.
+
+Services subclass SqlAlchemyUnitOfWork to add their repositories. Use cases record events with
+`emit`; `commit` writes them to the outbox in the same transaction, then wakes the relay.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Self
+
+from google.protobuf.message import Message
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.chassis.context import current_request_id
+from services.chassis.messaging.envelope import subject_for
+from services.chassis.tables import ChassisTables
+
+# Turns a domain event (plain Python) into the protobuf message that goes on the wire.
+EventSerializer = Callable[[Any], Message]
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    tenant_id: str
+    event: Any
+
+
+class SqlAlchemyUnitOfWork:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        tables: ChassisTables,
+        serialize: EventSerializer,
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._session_factory = session_factory
+        self._tables = tables
+        self._serialize = serialize
+        self._on_commit = on_commit
+        self._pending: list[PendingEvent] = []
+
+    async def __aenter__(self) -> Self:
+        self.session = self._session_factory()
+        self._pending = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.rollback()
+        await self.session.close()
+
+    def emit(self, tenant_id: str, event: Any) -> None:
+        self._pending.append(PendingEvent(tenant_id, event))
+
+    async def commit(self) -> None:
+        wrote_events = bool(self._pending)
+        if wrote_events:
+            await self._write_outbox()
+        await self.session.commit()
+        if wrote_events:
+            self._on_commit()
+
+    async def rollback(self) -> None:
+        self._pending = []
+        await self.session.rollback()
+
+    async def recall(self, tenant_id: str, operation: str, request_id: str) -> str | None:
+        """The result recorded for an earlier call with this request id, if there was one."""
+        if not request_id:
+            return None
+        table = self._tables.idempotency
+        return await self.session.scalar(
+            select(table.c.result).where(
+                table.c.tenant_id == tenant_id,
+                table.c.operation == operation,
+                table.c.request_id == request_id,
+            )
+        )
+
+    async def remember(self, tenant_id: str, operation: str, request_id: str, result: str) -> None:
+        """Record a call's result in this transaction, so a retry with the same request id returns it."""
+        if not request_id:
+            return
+        await self.session.execute(
+            insert(self._tables.idempotency).values(
+                tenant_id=tenant_id,
+                operation=operation,
+                request_id=request_id,
+                result=result,
+                created_at=datetime.now(UTC),
+            )
+        )
+
+    async def _write_outbox(self) -> None:
+        now = datetime.now(UTC)
+        request_id = current_request_id()
+        rows = []
+        for pending in self._pending:
+            message = self._serialize(pending.event)
+            rows.append(
+                {
+                    "event_id": str(uuid.uuid4()),
+                    "subject": subject_for(message),
+                    "event_type": message.DESCRIPTOR.full_name,
+                    "tenant_id": pending.tenant_id,
+                    "request_id": request_id,
+                    "payload": message.SerializeToString(),
+                    "created_at": now,
+                }
+            )
+        await self.session.execute(insert(self._tables.outbox), rows)
+        self._pending = []
