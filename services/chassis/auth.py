@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,13 +22,6 @@ from services.chassis.errors import Unauthenticated
 ALGORITHM = "EdDSA"
 REQUIRED_CLAIMS = ("iss", "aud", "sub", "tenant", "roles", "iat", "exp")
 VERIFIED_CACHE_SIZE = 4096
-
-# The verified bearer token of the current call, so outgoing calls can forward it.
-bearer_token_var: ContextVar[str] = ContextVar("bearer_token", default="")
-
-
-def current_bearer_token() -> str:
-    return bearer_token_var.get()
 
 
 def generate_signing_keys() -> tuple[bytes, bytes]:

@@ -55,7 +55,9 @@ class Settings:
             token_public_key_file=Path(get("TOKEN_PUBLIC_KEY_FILE", str(var_dir / "keys" / "token.pub.pem"))),
             token_issuer=get("TOKEN_ISSUER", "fulcrum-gateway"),
             token_audience=get("TOKEN_AUDIENCE", "fulcrum-services"),
-            max_message_bytes=_int(PREFIX + "MAX_MESSAGE_BYTES", get("MAX_MESSAGE_BYTES", ""), 64 * 1024 * 1024),
+            max_message_bytes=_int(
+                PREFIX + "MAX_MESSAGE_BYTES", get("MAX_MESSAGE_BYTES", ""), 64 * 1024 * 1024
+            ),
             drain_seconds=float(get("DRAIN_SECONDS", "10")),
             migrate_on_start=get("MIGRATE_ON_START", "true").lower() in {"1", "true", "yes"},
             log_level=get("LOG_LEVEL", "info"),

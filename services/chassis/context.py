@@ -36,10 +36,16 @@ class Principal:
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="")
 principal_var: ContextVar[Principal | None] = ContextVar("principal", default=None)
+# The verified bearer token of the current call, so outgoing calls can forward it.
+bearer_token_var: ContextVar[str] = ContextVar("bearer_token", default="")
 
 
 def current_request_id() -> str:
     return request_id_var.get()
+
+
+def current_bearer_token() -> str:
+    return bearer_token_var.get()
 
 
 def current_principal() -> Principal:

@@ -8,8 +8,7 @@ from typing import Any
 
 import grpc
 
-from services.chassis.auth import current_bearer_token
-from services.chassis.context import current_request_id
+from services.chassis.context import current_bearer_token, current_request_id
 from services.chassis.interceptors import AUTHORIZATION_KEY, REQUEST_ID_KEY
 
 DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024

@@ -22,8 +22,8 @@ from google.protobuf.message import DecodeError
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from services.chassis.auth import TokenVerifier, bearer_token_var
-from services.chassis.context import principal_var, request_id_var
+from services.chassis.auth import TokenVerifier
+from services.chassis.context import bearer_token_var, principal_var, request_id_var
 from services.chassis.errors import (
     Aborted,
     AlreadyExists,
