@@ -36,8 +36,10 @@ async def new_database(tmp_path: Path) -> AsyncIterator[NewDatabase]:
         name = f"fulcrum_test_{purpose}_{uuid.uuid4().hex[:12]}"
         await _admin_execute(admin_url, f'CREATE DATABASE "{name}"')
         created.append(name)
-        return make_url(admin_url).set(drivername="postgresql+asyncpg", database=name).render_as_string(
-            hide_password=False
+        return (
+            make_url(admin_url)
+            .set(drivername="postgresql+asyncpg", database=name)
+            .render_as_string(hide_password=False)
         )
 
     yield make

@@ -71,7 +71,9 @@ async def org(
     settings = org_settings(await new_database("org"), nats_server.url, signing_keys)
     stop = asyncio.Event()
     bound: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-    server = asyncio.create_task(serve(settings, await build(settings), token_verifier, bound.set_result, stop))
+    server = asyncio.create_task(
+        serve(settings, await build(settings), token_verifier, bound.set_result, stop)
+    )
     port = await asyncio.wait_for(asyncio.shield(bound), timeout=30)
     address = f"127.0.0.1:{port}"
     channel = grpc.aio.insecure_channel(address)
