@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,15 +45,21 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: Sequence[Mappin
     if not rows:
         return
     connection = await session.connection()
-    if connection.dialect.name == "postgresql":
-        columns = [column.name for column in table.columns if column.name in rows[0]]
-        raw = await connection.get_raw_connection()
-        await raw.driver_connection.copy_records_to_table(
-            table.name, records=_records(rows, columns), columns=columns
-        )
+    dialect = connection.dialect
+    if dialect.name != "postgresql":
+        await session.execute(insert(table), list(rows))
         return
-    await session.execute(insert(table), list(rows))
-
-
-def _records(rows: Iterable[Mapping[str, Any]], columns: list[str]) -> list[tuple[Any, ...]]:
-    return [tuple(row[column] for column in columns) for row in rows]
+    columns = [column for column in table.columns if column.name in rows[0]]
+    # COPY skips SQLAlchemy's bind processing, which some types need (JSON goes to asyncpg as text).
+    processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
+    records = [
+        tuple(
+            row[column.name] if process is None else process(row[column.name])
+            for column, process in zip(columns, processors, strict=True)
+        )
+        for row in rows
+    ]
+    raw = await connection.get_raw_connection()
+    await raw.driver_connection.copy_records_to_table(
+        table.name, records=records, columns=[column.name for column in columns]
+    )

@@ -88,8 +88,11 @@ class OutboxRelay:
                     await asyncio.sleep(delay)
                     continue
                 failures = 0
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation,
+                # which left a stopping service waiting on its relay for ever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._woken.wait(), self._poll_interval)
+                    async with asyncio.timeout(self._poll_interval):
+                        await self._woken.wait()
         finally:
             try:
                 await self.lease.release()

@@ -292,8 +292,11 @@ class EmployeeRepository(_Repository[Employee]):
             where.append(self.table.c.status == EmploymentStatus.ACTIVE.value)
         return await self.page(*where, order_column="employee_number", after=after, limit=limit)
 
-    async def reports_in_tree_order(self, manager: Employee, after: str | None, limit: int) -> list[Employee]:
+    async def reports_in_tree_order(
+        self, manager: Employee, visibility: EmployeeVisibility, after: str | None, limit: int
+    ) -> list[Employee]:
         where = [
+            self._visible(visibility),
             self._subtree(manager.path),
             self.table.c.id != manager.id,
             self.table.c.status == EmploymentStatus.ACTIVE.value,

@@ -398,10 +398,11 @@ def _plan_units(
                     updated_at=planner.now,
                 )
             )
-        elif existing.path != paths[code]:
-            plan.units.repathed[existing.id] = paths[code]
         else:
+            # Unchanged as the file states it, though its path may follow an ancestor that moved.
             plan.units.unchanged += 1
+            if existing.path != paths[code]:
+                plan.units.repathed[existing.id] = paths[code]
 
 
 def _plan_positions(planner: _Planner, rows: dict[str, Row], plan: ImportPlan) -> None:
@@ -475,7 +476,7 @@ def _plan_employees(
                     updated_at=planner.now,
                 )
             )
-        elif existing.path != paths[number]:
-            plan.employees.repathed[existing.id] = paths[number]
         else:
             plan.employees.unchanged += 1
+            if existing.path != paths[number]:
+                plan.employees.repathed[existing.id] = paths[number]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import grpc
@@ -29,6 +30,14 @@ FORMATS = {org_pb2.IMPORT_FORMAT_CSV: "csv", org_pb2.IMPORT_FORMAT_JSON: "json"}
 def _page(method: str, request: Any, **filters: Any) -> PageRequest:
     query = {"tenant": current_principal().tenant_id, "method": method, **filters}
     return page_request(request.page_size, request.page_token, query)
+
+
+def _request_key(request_id: str) -> str:
+    """The key under which a call's result is kept for its retries: the caller's own, so another caller
+    naming the same request_id neither gets that result nor skips the checks, and of fixed length."""
+    if not request_id:
+        return ""
+    return hashlib.sha256(f"{current_principal().subject}\n{request_id}".encode()).hexdigest()
 
 
 def _position_values(position: org_pb2.Position) -> dict[str, Any]:
@@ -76,7 +85,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             name=request.unit.name,
             parent_id=request.unit.parent_id,
             head_employee_id=request.unit.head_employee_id,
-            request_id=request.request_id,
+            request_id=_request_key(request.request_id),
         )
         return org_pb2.CreateUnitResponse(unit=unit_message(unit))
 
@@ -103,7 +112,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             },
             mask=list(request.update_mask.paths),
             expected_version=request.expected_version,
-            request_id=request.request_id,
+            request_id=_request_key(request.request_id),
         )
         return org_pb2.UpdateUnitResponse(unit=unit_message(unit))
 
@@ -113,13 +122,16 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             current_principal(),
             unit_id=request.unit_id,
             new_parent_id=request.new_parent_id,
-            request_id=request.request_id,
+            request_id=_request_key(request.request_id),
         )
         return org_pb2.MoveUnitResponse(unit=unit_message(unit))
 
     async def DeleteUnit(self, request: org_pb2.DeleteUnitRequest, context: grpc.aio.ServicerContext) -> Any:
         await units.delete_unit(
-            self.uows, current_principal(), unit_id=request.unit_id, request_id=request.request_id
+            self.uows,
+            current_principal(),
+            unit_id=request.unit_id,
+            request_id=_request_key(request.request_id),
         )
         return org_pb2.DeleteUnitResponse()
 
@@ -130,7 +142,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             self.uows,
             current_principal(),
             values=_position_values(request.position),
-            request_id=request.request_id,
+            request_id=_request_key(request.request_id),
         )
         return org_pb2.CreatePositionResponse(position=position_message(position))
 
@@ -159,7 +171,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             values=_position_values(request.position),
             mask=list(request.update_mask.paths),
             expected_version=request.expected_version,
-            request_id=request.request_id,
+            request_id=_request_key(request.request_id),
         )
         return org_pb2.UpdatePositionResponse(position=position_message(position))
 
@@ -167,7 +179,10 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         self, request: org_pb2.DeletePositionRequest, context: grpc.aio.ServicerContext
     ) -> Any:
         await positions.delete_position(
-            self.uows, current_principal(), position_id=request.position_id, request_id=request.request_id
+            self.uows,
+            current_principal(),
+            position_id=request.position_id,
+            request_id=_request_key(request.request_id),
         )
         return org_pb2.DeletePositionResponse()
 
@@ -178,7 +193,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             self.uows,
             current_principal(),
             values=_employee_values(request.employee),
-            request_id=request.request_id,
+            request_id=_request_key(request.request_id),
         )
         return org_pb2.HireEmployeeResponse(employee=employee_message(employee))
 
@@ -220,7 +235,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             values=_employee_values(request.employee),
             mask=list(request.update_mask.paths),
             expected_version=request.expected_version,
-            request_id=request.request_id,
+            request_id=_request_key(request.request_id),
         )
         return org_pb2.UpdateEmployeeResponse(employee=employee_message(employee))
 
@@ -233,7 +248,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             employee_id=request.employee_id,
             new_unit_id=request.new_unit_id,
             new_position_id=request.new_position_id,
-            request_id=request.request_id,
+            request_id=_request_key(request.request_id),
         )
         return org_pb2.TransferEmployeeResponse(employee=employee_message(employee))
 
@@ -245,7 +260,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             current_principal(),
             employee_id=request.employee_id,
             new_manager_id=request.new_manager_id,
-            request_id=request.request_id,
+            request_id=_request_key(request.request_id),
         )
         return org_pb2.ChangeManagerResponse(employee=employee_message(employee))
 
@@ -257,7 +272,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             current_principal(),
             employee_id=request.employee_id,
             termination_date=request.termination_date,
-            request_id=request.request_id,
+            request_id=_request_key(request.request_id),
         )
         return org_pb2.TerminateEmployeeResponse(employee=employee_message(employee))
 
@@ -289,13 +304,16 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             employee_id=request.grant.employee_id,
             role=ROLE_FROM_PROTO.get(request.grant.role),
             unit_ids=list(request.grant.unit_ids),
-            request_id=request.request_id,
+            request_id=_request_key(request.request_id),
         )
         return org_pb2.GrantRoleResponse(grant=grant_message(grant))
 
     async def RevokeRole(self, request: org_pb2.RevokeRoleRequest, context: grpc.aio.ServicerContext) -> Any:
         await governance.revoke_role(
-            self.uows, current_principal(), grant_id=request.grant_id, request_id=request.request_id
+            self.uows,
+            current_principal(),
+            grant_id=request.grant_id,
+            request_id=_request_key(request.request_id),
         )
         return org_pb2.RevokeRoleResponse()
 
@@ -325,7 +343,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             ),
             kind=KIND_FROM_PROTO.get(wanted.subject_kind),
             expected_version=request.expected_version,
-            request_id=request.request_id,
+            request_id=_request_key(request.request_id),
         )
         return org_pb2.SetResponsibilityResponse(responsibility=responsibility_message(row))
 
@@ -350,7 +368,10 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         self, request: org_pb2.DeleteResponsibilityRequest, context: grpc.aio.ServicerContext
     ) -> Any:
         await governance.delete_responsibility(
-            self.uows, current_principal(), subject_id=request.subject_id, request_id=request.request_id
+            self.uows,
+            current_principal(),
+            subject_id=request.subject_id,
+            request_id=_request_key(request.request_id),
         )
         return org_pb2.DeleteResponsibilityResponse()
 
@@ -369,7 +390,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             positions=request.positions,
             employees=request.employees,
             dry_run=request.dry_run,
-            request_id=request.request_id,
+            request_id=_request_key(request.request_id),
         )
         return org_pb2.ImportOrgResponse(
             units=org_pb2.ImportCounts(**vars(result.units)),

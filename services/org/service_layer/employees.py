@@ -127,11 +127,12 @@ async def list_reports(
 ) -> tuple[list[Employee], str]:
     async with uows(principal.tenant_id) as uow:
         manager = await visible_employee(uow, principal, employee_id)
+        visibility = await employee_visibility(uow, principal)
         if include_indirect:
-            reports = await uow.employees.reports_in_tree_order(manager, page.after, page.size)
+            reports = await uow.employees.reports_in_tree_order(manager, visibility, page.after, page.size)
             return reports, page.next_token(reports, reports[-1].path if reports else "")
         reports = await uow.employees.page_by_number(
-            await employee_visibility(uow, principal), None, manager.id, False, page.after, page.size
+            visibility, None, manager.id, False, page.after, page.size
         )
         return reports, page.next_token(reports, reports[-1].employee_number if reports else "")
 
@@ -176,7 +177,7 @@ async def update_employee(
         if "position_id" in changes:
             changes["position_id"] = changes["position_id"] or None
         return await _save_if_changed(
-            uow, principal, employee, replace(employee, **changes), request_id, "Update"
+            uow, principal, employee, replace(employee, **changes), request_id, "UpdateEmployee"
         )
 
 
@@ -199,7 +200,7 @@ async def transfer_employee(
         if new_position_id:
             await existing_position(uow, new_position_id, "new_position_id")
         moved = replace(employee, unit_id=unit.id, position_id=new_position_id or employee.position_id)
-        return await _save_if_changed(uow, principal, employee, moved, request_id, "Transfer")
+        return await _save_if_changed(uow, principal, employee, moved, request_id, "TransferEmployee")
 
 
 async def change_manager(
@@ -248,17 +249,22 @@ async def terminate_employee(
             status=EmploymentStatus.TERMINATED,
             termination_date=_date(termination_date) if termination_date else now().date(),
         )
-        return await _save_if_changed(uow, principal, employee, left, request_id, "Terminate")
+        return await _save_if_changed(uow, principal, employee, left, request_id, "TerminateEmployee")
 
 
 async def _save_if_changed(
-    uow: OrgUnitOfWork, principal: Principal, before: Employee, after: Employee, request_id: str, verb: str
+    uow: OrgUnitOfWork,
+    principal: Principal,
+    before: Employee,
+    after: Employee,
+    request_id: str,
+    operation: str,
 ) -> Employee:
     if after != before:
         after = replace(after, version=before.version + 1, updated_at=now())
         await uow.employees.save(after)
         uow.emit(principal.tenant_id, EmployeesChanged(employees=(after,)))
-    await uow.remember(principal.tenant_id, f"{verb}Employee", request_id, before.id)
+    await uow.remember(principal.tenant_id, operation, request_id, before.id)
     await uow.commit()
     return after
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from services.chassis.context import Principal
-from services.chassis.errors import AlreadyExists, FailedPrecondition, FieldViolation
+from services.chassis.errors import AlreadyExists, FailedPrecondition, FieldViolation, InvalidArgument
 from services.chassis.field_mask import checked_paths
 from services.chassis.paging import PageRequest
 from services.org.domain.model import Position, PositionsChanged
@@ -105,7 +105,7 @@ async def update_position(
             await _check_code_free(uow, values["code"])
         if "assessor_position_id" in paths and values["assessor_position_id"]:
             if values["assessor_position_id"] == position.id:
-                raise FailedPrecondition(
+                raise InvalidArgument(
                     "a position cannot assess itself",
                     [FieldViolation("position.assessor_position_id", "is the position itself")],
                 )
