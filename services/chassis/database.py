@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, event, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -63,3 +64,12 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: Sequence[Mappin
     await raw.driver_connection.copy_records_to_table(
         table.name, records=records, columns=[column.name for column in columns]
     )
+
+
+def upsert(dialect_name: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can take ON CONFLICT clauses, in the dialect's own flavour."""
+    if dialect_name == "postgresql":
+        return postgresql.insert(table)
+    if dialect_name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"no upsert for the {dialect_name} dialect")

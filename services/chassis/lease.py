@@ -10,8 +10,9 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Table, delete, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.chassis.database import upsert
 
 
 class Lease:
@@ -37,15 +38,15 @@ class Lease:
         table = self._table
         async with self._session_factory() as session, session.begin():
             connection = await session.connection()
-            upsert = _dialect_insert(connection.dialect.name, table).values(
+            claim = upsert(connection.dialect.name, table).values(
                 name=self.name, holder=self.holder, expires_at=now + timedelta(seconds=self.ttl)
             )
-            upsert = upsert.on_conflict_do_update(
+            claim = claim.on_conflict_do_update(
                 index_elements=[table.c.name],
-                set_={"holder": upsert.excluded.holder, "expires_at": upsert.excluded.expires_at},
+                set_={"holder": claim.excluded.holder, "expires_at": claim.excluded.expires_at},
                 where=or_(table.c.holder == self.holder, table.c.expires_at < now),
             ).returning(table.c.holder)
-            acquired = (await session.execute(upsert)).first() is not None
+            acquired = (await session.execute(claim)).first() is not None
         self._record(acquired, started)
         return acquired
 
@@ -81,11 +82,3 @@ class Lease:
     def _record(self, held: bool, started: float) -> None:
         # Counted from before the statement ran, so this replica never believes it holds longer than it does.
         self._held_until = started + self.ttl if held else 0.0
-
-
-def _dialect_insert(dialect_name: str, table: Table) -> postgresql.Insert | sqlite.Insert:
-    if dialect_name == "postgresql":
-        return postgresql.insert(table)
-    if dialect_name == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"no lease upsert for the {dialect_name} dialect")

@@ -4,6 +4,7 @@ outbox: events written in the same transaction as the state change, published by
 inbox: event ids a consumer has applied, written in the same transaction as the effect.
 idempotency: results of mutations by request_id, so a retried request changes nothing.
 leases: who holds a singleton job (the relay, a scheduler) when several replicas run.
+locks: one row per named lock, written to serialize changes that must not interleave (a tree's shape).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class ChassisTables:
     inbox: Table
     idempotency: Table
     leases: Table
+    locks: Table
 
     @classmethod
     def define(cls, metadata: MetaData) -> ChassisTables:
@@ -70,4 +72,10 @@ class ChassisTables:
             Column("holder", String(100), nullable=False),
             Column("expires_at", DateTime(timezone=True), nullable=False),
         )
-        return cls(outbox=outbox, inbox=inbox, idempotency=idempotency, leases=leases)
+        locks = Table(
+            "locks",
+            metadata,
+            Column("name", String(200), primary_key=True),
+            Column("locked_at", DateTime(timezone=True), nullable=False),
+        )
+        return cls(outbox=outbox, inbox=inbox, idempotency=idempotency, leases=leases, locks=locks)

@@ -15,9 +15,12 @@ from typing import Any, Self
 
 from google.protobuf.message import Message
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.chassis.context import current_request_id
+from services.chassis.database import upsert
+from services.chassis.errors import Aborted
 from services.chassis.messaging.envelope import subject_for
 from services.chassis.tables import ChassisTables
 
@@ -64,11 +67,28 @@ class SqlAlchemyUnitOfWork:
 
     async def commit(self) -> None:
         wrote_events = bool(self._pending)
-        if wrote_events:
-            await self._write_outbox()
-        await self.session.commit()
+        try:
+            if wrote_events:
+                await self._write_outbox()
+            await self.session.commit()
+        except IntegrityError:
+            # A unique key taken by a concurrent request (the same request_id, code or e-mail):
+            # nothing was written, and a retry sees the other request's result.
+            raise Aborted("a concurrent request changed the same thing; retry") from None
         if wrote_events:
             self._on_commit()
+
+    async def serialize(self, name: str) -> None:
+        """Hold the lock `name` until this transaction ends, so that changes taking it run one at a
+        time across every replica (a row lock on PostgreSQL, the database write lock on SQLite).
+        Take it before reading what the change depends on."""
+        connection = await self.session.connection()
+        locks = self._tables.locks
+        now = datetime.now(UTC)
+        statement = upsert(connection.dialect.name, locks).values(name=name, locked_at=now)
+        await self.session.execute(
+            statement.on_conflict_do_update(index_elements=[locks.c.name], set_={"locked_at": now})
+        )
 
     async def rollback(self) -> None:
         self._pending = []

@@ -15,6 +15,7 @@ from fulcrum.org.v1 import org_pb2_grpc
 from services.chassis.auth import TokenVerifier
 from services.chassis.config import Settings
 from services.chassis.context import ROLE_ADMIN, ROLE_EMPLOYEE
+from services.chassis.logging import configure_logging
 from services.chassis.nats_server import NatsServer
 from services.chassis.runner import serve
 from services.org.bootstrap import SERVICE, build
@@ -69,6 +70,8 @@ async def org(
     issue_token: IssueToken,
 ) -> AsyncIterator[OrgHarness]:
     settings = org_settings(await new_database("org"), nats_server.url, signing_keys)
+    # As the service's own process would; structlog's development default renders slow rich tracebacks.
+    configure_logging(SERVICE, "warning")
     stop = asyncio.Event()
     bound: asyncio.Future[int] = asyncio.get_running_loop().create_future()
     server = asyncio.create_task(

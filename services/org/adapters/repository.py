@@ -172,6 +172,11 @@ class _Repository(Generic[T]):
         ]
         await self.session.execute(statement, params, execution_options={"synchronize_session": False})
 
+    async def referencing(self, column_names: Iterable[str], value: str) -> int:
+        """How many rows hold `value` in any of the columns: what would dangle if it went away."""
+        matches = or_(*(self.table.c[name] == value for name in column_names))
+        return await self.session.scalar(select(func.count()).where(self._in_tenant(), matches)) or 0
+
     async def remove(self, key: str) -> None:
         await self.session.execute(delete(self.table).where(self._in_tenant(), self.table.c[self.key] == key))
 
@@ -252,16 +257,6 @@ class PositionRepository(_Repository[Position]):
     async def page_by_code(self, unit_id: str | None, after: str | None, limit: int) -> list[Position]:
         where = [] if unit_id is None else [self.table.c.unit_id == unit_id]
         return await self.page(*where, order_column="code", after=after, limit=limit)
-
-    async def count_in_unit(self, unit_id: str) -> int:
-        return (
-            await self.session.scalar(
-                select(func.count())
-                .select_from(self.table)
-                .where(self._in_tenant(), self.table.c.unit_id == unit_id)
-            )
-            or 0
-        )
 
 
 class EmployeeRepository(_Repository[Employee]):

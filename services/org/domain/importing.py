@@ -230,6 +230,8 @@ def plan_import(
         head = row.get("head_employee_number")
         if head and head not in employee_numbers:
             planner.problem("units", row, "head_employee_number", f"no employee has number {head}")
+        elif head and head not in employees and not planner.existing_employees[head].active:
+            planner.problem("units", row, "head_employee_number", f"employee {head} has left")
         unit_parent[code] = parent or None
     for code in _in_cycles(unit_parent):
         if code in units:

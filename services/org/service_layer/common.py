@@ -10,6 +10,12 @@ from services.org.domain.model import Position, Unit
 from services.org.service_layer.ports import OrgUnitOfWork
 
 
+async def lock_tree(uow: OrgUnitOfWork, tenant_id: str) -> None:
+    """Changes to the shape of a tenant's trees (paths, parents, managers) run one at a time, so two
+    of them cannot each pass a cycle check that only their combination fails."""
+    await uow.serialize(f"org-tree:{tenant_id}")
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 

@@ -32,7 +32,14 @@ from services.org.service_layer.access import (
     require_org_writer,
     visible_employee,
 )
-from services.org.service_layer.common import check_version, existing_position, existing_unit, new_id, now
+from services.org.service_layer.common import (
+    check_version,
+    existing_position,
+    existing_unit,
+    lock_tree,
+    new_id,
+    now,
+)
 from services.org.service_layer.ports import EmployeeVisibility, OrgUnitOfWork, UnitOfWorkFactory
 
 UPDATABLE_EMPLOYEE_FIELDS = ("employee_number", "display_name", "email", "position_id", "hire_date")
@@ -53,6 +60,7 @@ async def hire_employee(
 ) -> Employee:
     _check_employee_fields(values, {"employee_number", "display_name", "email", "hire_date"})
     async with uows(principal.tenant_id) as uow:
+        await lock_tree(uow, principal.tenant_id)
         if (prior := await uow.recall(principal.tenant_id, "HireEmployee", request_id)) is not None:
             return await _employee(uow, prior)
         unit = await existing_unit(uow, values["unit_id"], "employee.unit_id")
@@ -207,6 +215,7 @@ async def change_manager(
     uows: UnitOfWorkFactory, principal: Principal, *, employee_id: str, new_manager_id: str, request_id: str
 ) -> Employee:
     async with uows(principal.tenant_id) as uow:
+        await lock_tree(uow, principal.tenant_id)
         if (prior := await uow.recall(principal.tenant_id, "ChangeManager", request_id)) is not None:
             return await _employee(uow, prior)
         employee = await _employee(uow, employee_id)
@@ -226,6 +235,7 @@ async def terminate_employee(
 ) -> Employee:
     check_fields({"termination_date": date_problem(termination_date) if termination_date else None})
     async with uows(principal.tenant_id) as uow:
+        await lock_tree(uow, principal.tenant_id)
         if (prior := await uow.recall(principal.tenant_id, "TerminateEmployee", request_id)) is not None:
             return await _employee(uow, prior)
         employee = await _employee(uow, employee_id)

@@ -12,7 +12,7 @@ from services.chassis.errors import FieldViolation, InvalidArgument
 from services.org.domain.importing import ImportPlan, ImportProblem, OrgSnapshot, parse_part, plan_import
 from services.org.domain.model import EmployeesChanged, PositionsChanged, UnitsChanged
 from services.org.service_layer.access import require_tenant_wide_hr
-from services.org.service_layer.common import new_id, now
+from services.org.service_layer.common import lock_tree, new_id, now
 from services.org.service_layer.ports import OrgUnitOfWork, UnitOfWorkFactory
 
 # A rejected import names at most this many problems in its error (they travel in gRPC trailers,
@@ -72,6 +72,7 @@ async def import_org(
     }
     problems = [problem for _, part_problems in parsed.values() for problem in part_problems]
     async with uows(principal.tenant_id) as uow:
+        await lock_tree(uow, principal.tenant_id)
         if (prior := await uow.recall(principal.tenant_id, "ImportOrg", request_id)) is not None:
             return ImportResult.from_json(prior)
         plan = ImportPlan(problems=problems)

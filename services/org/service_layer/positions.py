@@ -133,11 +133,22 @@ async def delete_position(
             return
         position = await existing_position(uow, position_id)
         await require_org_writer(uow, principal, [position.unit_id])
+        blockers = []
         if holders := await uow.employees.count_holding_position(position.id):
-            raise FailedPrecondition(
-                f"{holders} active employees hold position {position.code}",
-                [FieldViolation("employees", f"{holders} active employees hold it; move them first")],
+            blockers.append(
+                FieldViolation("employees", f"{holders} active employees hold it; move them first")
             )
+        if assessed := await uow.positions.referencing(["assessor_position_id"], position.id):
+            blockers.append(FieldViolation("assessed_positions", f"it assesses {assessed} positions"))
+        if rows := await uow.responsibilities.referencing(
+            ["owner_position_id", "assessor_position_id"], position.id
+        ):
+            blockers.append(
+                FieldViolation("responsibilities", f"it owns or assesses {rows} metrics or goals")
+            )
+        if blockers:
+            details = "; ".join(f"{b.field}: {b.description}" for b in blockers)
+            raise FailedPrecondition(f"position {position.code} is still in use ({details})", blockers)
         await uow.positions.remove(position.id)
         uow.emit(principal.tenant_id, PositionsChanged(deleted_position_ids=(position.id,)))
         await uow.remember(principal.tenant_id, "DeletePosition", request_id, position.id)

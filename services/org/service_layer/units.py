@@ -5,14 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from services.chassis.context import Principal
-from services.chassis.errors import AlreadyExists, FailedPrecondition, FieldViolation, NotFound
+from services.chassis.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    FieldViolation,
+    InvalidArgument,
+    NotFound,
+)
 from services.chassis.field_mask import checked_paths
 from services.chassis.paging import PageRequest
 from services.org.domain.model import Unit, UnitsChanged
 from services.org.domain.paths import path_of
 from services.org.domain.rules import check_fields, check_unit_move, code_problem, text_problem
 from services.org.service_layer.access import require_org_writer
-from services.org.service_layer.common import check_version, existing_unit, new_id, now
+from services.org.service_layer.common import check_version, existing_unit, lock_tree, new_id, now
 from services.org.service_layer.ports import OrgUnitOfWork, UnitOfWorkFactory
 
 UPDATABLE_UNIT_FIELDS = ("code", "name", "head_employee_id")
@@ -30,6 +36,7 @@ async def create_unit(
 ) -> Unit:
     check_fields({"unit.code": code_problem(code), "unit.name": text_problem(name)})
     async with uows(principal.tenant_id) as uow:
+        await lock_tree(uow, principal.tenant_id)
         if (prior := await uow.recall(principal.tenant_id, "CreateUnit", request_id)) is not None:
             return await existing_unit(uow, prior)
         await require_org_writer(uow, principal, [parent_id or None])
@@ -116,6 +123,7 @@ async def move_unit(
     uows: UnitOfWorkFactory, principal: Principal, *, unit_id: str, new_parent_id: str, request_id: str
 ) -> Unit:
     async with uows(principal.tenant_id) as uow:
+        await lock_tree(uow, principal.tenant_id)
         if (prior := await uow.recall(principal.tenant_id, "MoveUnit", request_id)) is not None:
             return await existing_unit(uow, prior)
         unit = await existing_unit(uow, unit_id)
@@ -145,6 +153,7 @@ async def delete_unit(
     uows: UnitOfWorkFactory, principal: Principal, *, unit_id: str, request_id: str
 ) -> None:
     async with uows(principal.tenant_id) as uow:
+        await lock_tree(uow, principal.tenant_id)
         if await uow.recall(principal.tenant_id, "DeleteUnit", request_id) is not None:
             return
         unit = await existing_unit(uow, unit_id)
@@ -152,10 +161,16 @@ async def delete_unit(
         blockers = []
         if await uow.units.has_children(unit.id):
             blockers.append(FieldViolation("child_units", "move or delete the units below it first"))
-        if positions := await uow.positions.count_in_unit(unit.id):
+        if positions := await uow.positions.referencing(["unit_id"], unit.id):
             blockers.append(FieldViolation("positions", f"{positions} positions are in it"))
         if employees := await uow.employees.count_active_in_unit(unit.id):
             blockers.append(FieldViolation("employees", f"{employees} active employees are in it"))
+        if rows := await uow.responsibilities.referencing(["data_provider_unit_id"], unit.id):
+            blockers.append(
+                FieldViolation("responsibilities", f"it provides the data of {rows} metrics or goals")
+            )
+        if grants := [g for g in await uow.grants.everything() if unit.id in g.unit_ids]:
+            blockers.append(FieldViolation("role_grants", f"{len(grants)} HR grants are scoped to it"))
         if blockers:
             details = "; ".join(f"{b.field}: {b.description}" for b in blockers)
             raise FailedPrecondition(f"unit {unit.code} is not empty ({details})", blockers)
@@ -209,5 +224,13 @@ async def _check_code_free(uow: OrgUnitOfWork, code: str) -> None:
 
 
 async def _check_head(uow: OrgUnitOfWork, head_employee_id: str) -> None:
-    if head_employee_id and await uow.employees.get(head_employee_id) is None:
+    if not head_employee_id:
+        return
+    head = await uow.employees.get(head_employee_id)
+    if head is None:
         raise NotFound(f"no employee {head_employee_id} (unit.head_employee_id)")
+    if not head.active:
+        raise InvalidArgument(
+            f"{head.display_name} has left",
+            [FieldViolation("unit.head_employee_id", "is not an active employee")],
+        )

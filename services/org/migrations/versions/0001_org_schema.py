@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 14:58:49.046686
+Create Date: 2026-11-23
 """
 
 from collections.abc import Sequence
@@ -72,6 +72,12 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("holder", sa.String(length=100), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+    op.create_table(
+        "locks",
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("locked_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
     op.create_table(
@@ -187,6 +193,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_outbox_unpublished")
 
     op.drop_table("outbox")
+    op.drop_table("locks")
     op.drop_table("leases")
     op.drop_table("inbox")
     op.drop_table("idempotency")
