@@ -6,6 +6,7 @@ Services subclass SqlAlchemyUnitOfWork to add their repositories. Use cases reco
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.chassis.context import current_request_id
+from services.chassis.context import Principal, current_request_id
 from services.chassis.database import upsert
 from services.chassis.errors import Aborted
 from services.chassis.messaging.envelope import subject_for
@@ -94,28 +95,28 @@ class SqlAlchemyUnitOfWork:
         self._pending = []
         await self.session.rollback()
 
-    async def recall(self, tenant_id: str, operation: str, request_id: str) -> str | None:
-        """The result recorded for an earlier call with this request id, if there was one."""
+    async def recall(self, caller: Principal, operation: str, request_id: str) -> str | None:
+        """The result recorded for the caller's earlier call with this request id, if there was one."""
         if not request_id:
             return None
         table = self._tables.idempotency
         return await self.session.scalar(
             select(table.c.result).where(
-                table.c.tenant_id == tenant_id,
+                table.c.tenant_id == caller.tenant_id,
                 table.c.operation == operation,
-                table.c.request_id == request_id,
+                table.c.request_id == _idempotency_key(caller, request_id),
             )
         )
 
-    async def remember(self, tenant_id: str, operation: str, request_id: str, result: str) -> None:
+    async def remember(self, caller: Principal, operation: str, request_id: str, result: str) -> None:
         """Record a call's result in this transaction, so a retry with the same request id returns it."""
         if not request_id:
             return
         await self.session.execute(
             insert(self._tables.idempotency).values(
-                tenant_id=tenant_id,
+                tenant_id=caller.tenant_id,
                 operation=operation,
-                request_id=request_id,
+                request_id=_idempotency_key(caller, request_id),
                 result=result,
                 created_at=datetime.now(UTC),
             )
@@ -140,3 +141,9 @@ class SqlAlchemyUnitOfWork:
             )
         await self.session.execute(insert(self._tables.outbox), rows)
         self._pending = []
+
+
+def _idempotency_key(caller: Principal, request_id: str) -> str:
+    """Request ids are the caller's own: another caller naming the same one neither gets that result
+    nor skips its own checks. Hashed, so any length of request id fits the column."""
+    return hashlib.sha256(f"{caller.subject}\n{request_id}".encode()).hexdigest()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import grpc
@@ -30,14 +29,6 @@ FORMATS = {org_pb2.IMPORT_FORMAT_CSV: "csv", org_pb2.IMPORT_FORMAT_JSON: "json"}
 def _page(method: str, request: Any, **filters: Any) -> PageRequest:
     query = {"tenant": current_principal().tenant_id, "method": method, **filters}
     return page_request(request.page_size, request.page_token, query)
-
-
-def _request_key(request_id: str) -> str:
-    """The key under which a call's result is kept for its retries: the caller's own, so another caller
-    naming the same request_id neither gets that result nor skips the checks, and of fixed length."""
-    if not request_id:
-        return ""
-    return hashlib.sha256(f"{current_principal().subject}\n{request_id}".encode()).hexdigest()
 
 
 def _position_values(position: org_pb2.Position) -> dict[str, Any]:
@@ -85,7 +76,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             name=request.unit.name,
             parent_id=request.unit.parent_id,
             head_employee_id=request.unit.head_employee_id,
-            request_id=_request_key(request.request_id),
+            request_id=request.request_id,
         )
         return org_pb2.CreateUnitResponse(unit=unit_message(unit))
 
@@ -112,7 +103,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             },
             mask=list(request.update_mask.paths),
             expected_version=request.expected_version,
-            request_id=_request_key(request.request_id),
+            request_id=request.request_id,
         )
         return org_pb2.UpdateUnitResponse(unit=unit_message(unit))
 
@@ -122,7 +113,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             current_principal(),
             unit_id=request.unit_id,
             new_parent_id=request.new_parent_id,
-            request_id=_request_key(request.request_id),
+            request_id=request.request_id,
         )
         return org_pb2.MoveUnitResponse(unit=unit_message(unit))
 
@@ -131,7 +122,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             self.uows,
             current_principal(),
             unit_id=request.unit_id,
-            request_id=_request_key(request.request_id),
+            request_id=request.request_id,
         )
         return org_pb2.DeleteUnitResponse()
 
@@ -142,7 +133,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             self.uows,
             current_principal(),
             values=_position_values(request.position),
-            request_id=_request_key(request.request_id),
+            request_id=request.request_id,
         )
         return org_pb2.CreatePositionResponse(position=position_message(position))
 
@@ -171,7 +162,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             values=_position_values(request.position),
             mask=list(request.update_mask.paths),
             expected_version=request.expected_version,
-            request_id=_request_key(request.request_id),
+            request_id=request.request_id,
         )
         return org_pb2.UpdatePositionResponse(position=position_message(position))
 
@@ -182,7 +173,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             self.uows,
             current_principal(),
             position_id=request.position_id,
-            request_id=_request_key(request.request_id),
+            request_id=request.request_id,
         )
         return org_pb2.DeletePositionResponse()
 
@@ -193,7 +184,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             self.uows,
             current_principal(),
             values=_employee_values(request.employee),
-            request_id=_request_key(request.request_id),
+            request_id=request.request_id,
         )
         return org_pb2.HireEmployeeResponse(employee=employee_message(employee))
 
@@ -235,7 +226,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             values=_employee_values(request.employee),
             mask=list(request.update_mask.paths),
             expected_version=request.expected_version,
-            request_id=_request_key(request.request_id),
+            request_id=request.request_id,
         )
         return org_pb2.UpdateEmployeeResponse(employee=employee_message(employee))
 
@@ -248,7 +239,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             employee_id=request.employee_id,
             new_unit_id=request.new_unit_id,
             new_position_id=request.new_position_id,
-            request_id=_request_key(request.request_id),
+            request_id=request.request_id,
         )
         return org_pb2.TransferEmployeeResponse(employee=employee_message(employee))
 
@@ -260,7 +251,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             current_principal(),
             employee_id=request.employee_id,
             new_manager_id=request.new_manager_id,
-            request_id=_request_key(request.request_id),
+            request_id=request.request_id,
         )
         return org_pb2.ChangeManagerResponse(employee=employee_message(employee))
 
@@ -272,7 +263,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             current_principal(),
             employee_id=request.employee_id,
             termination_date=request.termination_date,
-            request_id=_request_key(request.request_id),
+            request_id=request.request_id,
         )
         return org_pb2.TerminateEmployeeResponse(employee=employee_message(employee))
 
@@ -304,7 +295,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             employee_id=request.grant.employee_id,
             role=ROLE_FROM_PROTO.get(request.grant.role),
             unit_ids=list(request.grant.unit_ids),
-            request_id=_request_key(request.request_id),
+            request_id=request.request_id,
         )
         return org_pb2.GrantRoleResponse(grant=grant_message(grant))
 
@@ -313,7 +304,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             self.uows,
             current_principal(),
             grant_id=request.grant_id,
-            request_id=_request_key(request.request_id),
+            request_id=request.request_id,
         )
         return org_pb2.RevokeRoleResponse()
 
@@ -343,7 +334,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             ),
             kind=KIND_FROM_PROTO.get(wanted.subject_kind),
             expected_version=request.expected_version,
-            request_id=_request_key(request.request_id),
+            request_id=request.request_id,
         )
         return org_pb2.SetResponsibilityResponse(responsibility=responsibility_message(row))
 
@@ -371,7 +362,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             self.uows,
             current_principal(),
             subject_id=request.subject_id,
-            request_id=_request_key(request.request_id),
+            request_id=request.request_id,
         )
         return org_pb2.DeleteResponsibilityResponse()
 
@@ -390,7 +381,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
             positions=request.positions,
             employees=request.employees,
             dry_run=request.dry_run,
-            request_id=_request_key(request.request_id),
+            request_id=request.request_id,
         )
         return org_pb2.ImportOrgResponse(
             units=org_pb2.ImportCounts(**vars(result.units)),

@@ -61,7 +61,7 @@ async def hire_employee(
     _check_employee_fields(values, {"employee_number", "display_name", "email", "hire_date"})
     async with uows(principal.tenant_id) as uow:
         await lock_tree(uow, principal.tenant_id)
-        if (prior := await uow.recall(principal.tenant_id, "HireEmployee", request_id)) is not None:
+        if (prior := await uow.recall(principal, "HireEmployee", request_id)) is not None:
             return await _employee(uow, prior)
         unit = await existing_unit(uow, values["unit_id"], "employee.unit_id")
         await require_org_writer(uow, principal, [unit.id])
@@ -90,7 +90,7 @@ async def hire_employee(
         )
         await uow.employees.add(employee)
         uow.emit(principal.tenant_id, EmployeesChanged(employees=(employee,)))
-        await uow.remember(principal.tenant_id, "HireEmployee", request_id, employee.id)
+        await uow.remember(principal, "HireEmployee", request_id, employee.id)
         await uow.commit()
         return employee
 
@@ -166,7 +166,7 @@ async def update_employee(
     paths = checked_paths(mask, UPDATABLE_EMPLOYEE_FIELDS)
     _check_employee_fields(values, paths)
     async with uows(principal.tenant_id) as uow:
-        if (prior := await uow.recall(principal.tenant_id, "UpdateEmployee", request_id)) is not None:
+        if (prior := await uow.recall(principal, "UpdateEmployee", request_id)) is not None:
             return await _employee(uow, prior)
         employee = await _employee(uow, employee_id)
         await require_org_writer(uow, principal, [employee.unit_id])
@@ -199,7 +199,7 @@ async def transfer_employee(
     request_id: str,
 ) -> Employee:
     async with uows(principal.tenant_id) as uow:
-        if (prior := await uow.recall(principal.tenant_id, "TransferEmployee", request_id)) is not None:
+        if (prior := await uow.recall(principal, "TransferEmployee", request_id)) is not None:
             return await _employee(uow, prior)
         employee = await _employee(uow, employee_id)
         unit = await existing_unit(uow, new_unit_id, "new_unit_id")
@@ -216,7 +216,7 @@ async def change_manager(
 ) -> Employee:
     async with uows(principal.tenant_id) as uow:
         await lock_tree(uow, principal.tenant_id)
-        if (prior := await uow.recall(principal.tenant_id, "ChangeManager", request_id)) is not None:
+        if (prior := await uow.recall(principal, "ChangeManager", request_id)) is not None:
             return await _employee(uow, prior)
         employee = await _employee(uow, employee_id)
         await require_org_writer(uow, principal, [employee.unit_id])
@@ -236,7 +236,7 @@ async def terminate_employee(
     check_fields({"termination_date": date_problem(termination_date) if termination_date else None})
     async with uows(principal.tenant_id) as uow:
         await lock_tree(uow, principal.tenant_id)
-        if (prior := await uow.recall(principal.tenant_id, "TerminateEmployee", request_id)) is not None:
+        if (prior := await uow.recall(principal, "TerminateEmployee", request_id)) is not None:
             return await _employee(uow, prior)
         employee = await _employee(uow, employee_id)
         await require_org_writer(uow, principal, [employee.unit_id])
@@ -274,7 +274,7 @@ async def _save_if_changed(
         after = replace(after, version=before.version + 1, updated_at=now())
         await uow.employees.save(after)
         uow.emit(principal.tenant_id, EmployeesChanged(employees=(after,)))
-    await uow.remember(principal.tenant_id, operation, request_id, before.id)
+    await uow.remember(principal, operation, request_id, before.id)
     await uow.commit()
     return after
 

@@ -39,7 +39,7 @@ async def grant_role(
             [FieldViolation("grant.unit_ids", "must be empty for ADMIN")],
         )
     async with uows(principal.tenant_id) as uow:
-        if (prior := await uow.recall(principal.tenant_id, "GrantRole", request_id)) is not None:
+        if (prior := await uow.recall(principal, "GrantRole", request_id)) is not None:
             return await _grant(uow.grants, prior)
         if await uow.employees.get(employee_id) is None:
             raise NotFound(f"no employee {employee_id} (grant.employee_id)")
@@ -48,7 +48,7 @@ async def grant_role(
         grant = RoleGrant(new_id(), principal.tenant_id, employee_id, role, tuple(unit_ids), now())
         await uow.grants.add(grant)
         uow.emit(principal.tenant_id, RoleGrantsChanged(granted=(grant,)))
-        await uow.remember(principal.tenant_id, "GrantRole", request_id, grant.id)
+        await uow.remember(principal, "GrantRole", request_id, grant.id)
         await uow.commit()
         return grant
 
@@ -58,12 +58,12 @@ async def revoke_role(
 ) -> None:
     require_admin(principal)
     async with uows(principal.tenant_id) as uow:
-        if await uow.recall(principal.tenant_id, "RevokeRole", request_id) is not None:
+        if await uow.recall(principal, "RevokeRole", request_id) is not None:
             return
         grant = await _grant(uow.grants, grant_id)
         await uow.grants.remove(grant.id)
         uow.emit(principal.tenant_id, RoleGrantsChanged(revoked_grant_ids=(grant.id,)))
-        await uow.remember(principal.tenant_id, "RevokeRole", request_id, grant.id)
+        await uow.remember(principal, "RevokeRole", request_id, grant.id)
         await uow.commit()
 
 
@@ -94,7 +94,7 @@ async def set_responsibility(
             [FieldViolation("responsibility.subject_kind", "must be METRIC or GOAL")],
         )
     async with uows(principal.tenant_id) as uow:
-        if (prior := await uow.recall(principal.tenant_id, "SetResponsibility", request_id)) is not None:
+        if (prior := await uow.recall(principal, "SetResponsibility", request_id)) is not None:
             return await _responsibility(uow.responsibilities, prior)
         await existing_position(uow, responsibility.owner_position_id, "responsibility.owner_position_id")
         if responsibility.data_provider_unit_id:
@@ -118,7 +118,7 @@ async def set_responsibility(
                 await uow.responsibilities.save(wanted)
         if wanted != current:
             uow.emit(principal.tenant_id, ResponsibilitiesChanged(responsibilities=(wanted,)))
-        await uow.remember(principal.tenant_id, "SetResponsibility", request_id, wanted.subject_id)
+        await uow.remember(principal, "SetResponsibility", request_id, wanted.subject_id)
         await uow.commit()
         return wanted
 
@@ -143,12 +143,12 @@ async def delete_responsibility(
 ) -> None:
     require_tenant_wide_hr(principal)
     async with uows(principal.tenant_id) as uow:
-        if await uow.recall(principal.tenant_id, "DeleteResponsibility", request_id) is not None:
+        if await uow.recall(principal, "DeleteResponsibility", request_id) is not None:
             return
         row = await _responsibility(uow.responsibilities, subject_id)
         await uow.responsibilities.remove(row.subject_id)
         uow.emit(principal.tenant_id, ResponsibilitiesChanged(deleted_subject_ids=(row.subject_id,)))
-        await uow.remember(principal.tenant_id, "DeleteResponsibility", request_id, row.subject_id)
+        await uow.remember(principal, "DeleteResponsibility", request_id, row.subject_id)
         await uow.commit()
 
 

@@ -73,7 +73,7 @@ async def import_org(
     problems = [problem for _, part_problems in parsed.values() for problem in part_problems]
     async with uows(principal.tenant_id) as uow:
         await lock_tree(uow, principal.tenant_id)
-        if (prior := await uow.recall(principal.tenant_id, "ImportOrg", request_id)) is not None:
+        if (prior := await uow.recall(principal, "ImportOrg", request_id)) is not None:
             return ImportResult.from_json(prior)
         plan = ImportPlan(problems=problems)
         if not problems:
@@ -103,7 +103,7 @@ async def import_org(
             return result
         await _apply(uow, principal.tenant_id, plan)
         applied = ImportResult(result.units, result.positions, result.employees, applied=True)
-        await uow.remember(principal.tenant_id, "ImportOrg", request_id, applied.to_json())
+        await uow.remember(principal, "ImportOrg", request_id, applied.to_json())
         await uow.commit()
         return applied
 

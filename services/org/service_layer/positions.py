@@ -42,7 +42,7 @@ async def create_position(
 ) -> Position:
     _check_position_fields(values, {"code", "title", "job_description"})
     async with uows(principal.tenant_id) as uow:
-        if (prior := await uow.recall(principal.tenant_id, "CreatePosition", request_id)) is not None:
+        if (prior := await uow.recall(principal, "CreatePosition", request_id)) is not None:
             return await existing_position(uow, prior)
         unit = await existing_unit(uow, values["unit_id"], "position.unit_id")
         await require_org_writer(uow, principal, [unit.id])
@@ -62,7 +62,7 @@ async def create_position(
         )
         await uow.positions.add(position)
         uow.emit(principal.tenant_id, PositionsChanged(positions=(position,)))
-        await uow.remember(principal.tenant_id, "CreatePosition", request_id, position.id)
+        await uow.remember(principal, "CreatePosition", request_id, position.id)
         await uow.commit()
         return position
 
@@ -93,7 +93,7 @@ async def update_position(
     paths = checked_paths(mask, UPDATABLE_POSITION_FIELDS)
     _check_position_fields(values, paths)
     async with uows(principal.tenant_id) as uow:
-        if (prior := await uow.recall(principal.tenant_id, "UpdatePosition", request_id)) is not None:
+        if (prior := await uow.recall(principal, "UpdatePosition", request_id)) is not None:
             return await existing_position(uow, prior)
         position = await existing_position(uow, position_id)
         new_unit_id = values["unit_id"] if "unit_id" in paths else position.unit_id
@@ -120,7 +120,7 @@ async def update_position(
             updated = replace(updated, version=position.version + 1, updated_at=now())
             await uow.positions.save(updated)
             uow.emit(principal.tenant_id, PositionsChanged(positions=(updated,)))
-        await uow.remember(principal.tenant_id, "UpdatePosition", request_id, position.id)
+        await uow.remember(principal, "UpdatePosition", request_id, position.id)
         await uow.commit()
         return updated
 
@@ -129,7 +129,7 @@ async def delete_position(
     uows: UnitOfWorkFactory, principal: Principal, *, position_id: str, request_id: str
 ) -> None:
     async with uows(principal.tenant_id) as uow:
-        if await uow.recall(principal.tenant_id, "DeletePosition", request_id) is not None:
+        if await uow.recall(principal, "DeletePosition", request_id) is not None:
             return
         position = await existing_position(uow, position_id)
         await require_org_writer(uow, principal, [position.unit_id])
@@ -151,7 +151,7 @@ async def delete_position(
             raise FailedPrecondition(f"position {position.code} is still in use ({details})", blockers)
         await uow.positions.remove(position.id)
         uow.emit(principal.tenant_id, PositionsChanged(deleted_position_ids=(position.id,)))
-        await uow.remember(principal.tenant_id, "DeletePosition", request_id, position.id)
+        await uow.remember(principal, "DeletePosition", request_id, position.id)
         await uow.commit()
 
 

@@ -37,7 +37,7 @@ async def create_unit(
     check_fields({"unit.code": code_problem(code), "unit.name": text_problem(name)})
     async with uows(principal.tenant_id) as uow:
         await lock_tree(uow, principal.tenant_id)
-        if (prior := await uow.recall(principal.tenant_id, "CreateUnit", request_id)) is not None:
+        if (prior := await uow.recall(principal, "CreateUnit", request_id)) is not None:
             return await existing_unit(uow, prior)
         await require_org_writer(uow, principal, [parent_id or None])
         parent = await existing_unit(uow, parent_id, "unit.parent_id") if parent_id else None
@@ -56,7 +56,7 @@ async def create_unit(
         )
         await uow.units.add(unit)
         uow.emit(principal.tenant_id, UnitsChanged(units=(unit,)))
-        await uow.remember(principal.tenant_id, "CreateUnit", request_id, unit.id)
+        await uow.remember(principal, "CreateUnit", request_id, unit.id)
         await uow.commit()
         return unit
 
@@ -93,7 +93,7 @@ async def update_unit(
         }
     )
     async with uows(principal.tenant_id) as uow:
-        if (prior := await uow.recall(principal.tenant_id, "UpdateUnit", request_id)) is not None:
+        if (prior := await uow.recall(principal, "UpdateUnit", request_id)) is not None:
             return await existing_unit(uow, prior)
         unit = await existing_unit(uow, unit_id)
         await require_org_writer(uow, principal, [unit.id])
@@ -114,7 +114,7 @@ async def update_unit(
             updated = replace(updated, version=unit.version + 1, updated_at=now())
             await uow.units.save(updated)
             uow.emit(principal.tenant_id, UnitsChanged(units=(updated,)))
-        await uow.remember(principal.tenant_id, "UpdateUnit", request_id, unit.id)
+        await uow.remember(principal, "UpdateUnit", request_id, unit.id)
         await uow.commit()
         return updated
 
@@ -124,7 +124,7 @@ async def move_unit(
 ) -> Unit:
     async with uows(principal.tenant_id) as uow:
         await lock_tree(uow, principal.tenant_id)
-        if (prior := await uow.recall(principal.tenant_id, "MoveUnit", request_id)) is not None:
+        if (prior := await uow.recall(principal, "MoveUnit", request_id)) is not None:
             return await existing_unit(uow, prior)
         unit = await existing_unit(uow, unit_id)
         await require_org_writer(uow, principal, [unit.id, new_parent_id or None])
@@ -144,7 +144,7 @@ async def move_unit(
             uow.emit(principal.tenant_id, UnitsChanged(units=(moved,)))
         else:
             moved = unit
-        await uow.remember(principal.tenant_id, "MoveUnit", request_id, unit.id)
+        await uow.remember(principal, "MoveUnit", request_id, unit.id)
         await uow.commit()
         return moved
 
@@ -154,7 +154,7 @@ async def delete_unit(
 ) -> None:
     async with uows(principal.tenant_id) as uow:
         await lock_tree(uow, principal.tenant_id)
-        if await uow.recall(principal.tenant_id, "DeleteUnit", request_id) is not None:
+        if await uow.recall(principal, "DeleteUnit", request_id) is not None:
             return
         unit = await existing_unit(uow, unit_id)
         await require_org_writer(uow, principal, [unit.id])
@@ -176,7 +176,7 @@ async def delete_unit(
             raise FailedPrecondition(f"unit {unit.code} is not empty ({details})", blockers)
         await uow.units.remove(unit.id)
         uow.emit(principal.tenant_id, UnitsChanged(deleted_unit_ids=(unit.id,)))
-        await uow.remember(principal.tenant_id, "DeleteUnit", request_id, unit.id)
+        await uow.remember(principal, "DeleteUnit", request_id, unit.id)
         await uow.commit()
 
 
