@@ -247,7 +247,7 @@ async def terminate_employee(
         )
         if reports:
             blockers.append(FieldViolation("reports", "give their direct reports another manager first"))
-        if any(unit.head_employee_id == employee.id for unit in await uow.units.everything()):
+        if await uow.units.referencing(["head_employee_id"], employee.id):
             blockers.append(FieldViolation("head_of_units", "give the units they head another head first"))
         if blockers:
             raise FailedPrecondition(
