@@ -11,13 +11,14 @@ import asyncio
 import contextlib
 import os
 import socket
+import time
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from nats.js import JetStreamContext
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.chassis.lease import Lease
@@ -25,6 +26,7 @@ from services.chassis.messaging.envelope import Envelope
 from services.chassis.tables import ChassisTables
 
 LEASE_NAME = "outbox-relay"
+PRUNE_INTERVAL_SECONDS = 3600.0
 
 _log = structlog.get_logger(__name__)
 
@@ -48,6 +50,7 @@ class OutboxRelay:
         ack_timeout: float = 10.0,
         retry_delay: float = 0.5,
         max_retry_delay: float = 30.0,
+        retention: timedelta = timedelta(days=7),
     ) -> None:
         self._session_factory = session_factory
         self._outbox = tables.outbox
@@ -58,6 +61,8 @@ class OutboxRelay:
         self._ack_timeout = ack_timeout
         self._retry_delay = retry_delay
         self._max_retry_delay = max_retry_delay
+        self._retention = retention
+        self._next_prune = 0.0
         self.lease = Lease(
             session_factory,
             tables.leases,
@@ -102,6 +107,9 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """Publish every unpublished row while this relay holds the lease; returns how many it published."""
         published = 0
+        if await self.lease.ensure_held() and time.monotonic() >= self._next_prune:
+            await self.prune_published()
+            self._next_prune = time.monotonic() + PRUNE_INTERVAL_SECONDS
         while await self.lease.ensure_held():
             rows = await self._unpublished_rows()
             if not rows:
@@ -116,6 +124,17 @@ class OutboxRelay:
             if len(rows) < self._batch_size:
                 break
         return published
+
+    async def prune_published(self) -> int:
+        """Delete rows published longer ago than the retention; they stay that long for inspection and
+        replay by hand. Returns how many went."""
+        outbox = self._outbox
+        cutoff = datetime.now(UTC) - self._retention
+        async with self._session_factory() as session, session.begin():
+            result = await session.execute(
+                delete(outbox).where(outbox.c.published_at.is_not(None), outbox.c.published_at < cutoff)
+            )
+        return result.rowcount
 
     async def _unpublished_rows(self) -> Sequence[Row]:
         outbox = self._outbox

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fulcrum.org.v1.events_pb2 import UnitsChanged
@@ -252,3 +252,23 @@ async def test_two_relays_on_one_database_publish_each_event_once(
 
     assert await publications(wire, jetstream.nc) == 10
     assert await stream_event_ids(js) == [row.event_id for row in await outbox_rows(session_factory)]
+
+
+async def test_published_rows_past_the_retention_are_pruned_and_unpublished_ones_never(session_factory, js):
+    await commit_events(session_factory, units_changed("old"), units_changed("recent"))
+    relay = OutboxRelay(session_factory, tables, js, SOURCE, retention=timedelta(days=7))
+    assert await relay.publish_pending() == 2
+    old, recent = await outbox_rows(session_factory)
+    async with session_factory() as session, session.begin():
+        await session.execute(
+            update(tables.outbox)
+            .where(tables.outbox.c.seq == old.seq)
+            .values(published_at=datetime.now(UTC) - timedelta(days=8))
+        )
+    await commit_events(session_factory, units_changed("waiting"))
+
+    assert await relay.prune_published() == 1
+
+    remaining = await outbox_rows(session_factory)
+    assert [row.event_id for row in remaining[:1]] == [recent.event_id]
+    assert remaining[1].published_at is None
