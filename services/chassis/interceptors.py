@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 import grpc
 import structlog
 from google.protobuf import any_pb2
-from google.protobuf.message import DecodeError
+from google.protobuf.message import DecodeError, Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -28,6 +28,7 @@ from services.chassis.errors import (
     Aborted,
     AlreadyExists,
     FailedPrecondition,
+    FieldViolation,
     FulcrumError,
     InvalidArgument,
     NotFound,
@@ -366,7 +367,33 @@ def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], 
 def _reject_undecodable(request: Any) -> Any:
     if request is _UNDECODABLE:
         raise InvalidArgument("the request is not a valid message of this method's type")
+    if isinstance(request, Message) and (field := _field_with_nul(request)):
+        # PostgreSQL cannot store NUL in text: refuse it here rather than fail deep in a query.
+        raise InvalidArgument(
+            f"{field} contains a NUL character", [FieldViolation(field, "contains a NUL character")]
+        )
     return request
+
+
+def _field_with_nul(message: Message, prefix: str = "") -> str | None:
+    for field, value in message.ListFields():
+        name = f"{prefix}{field.name}"
+        if field.type == field.TYPE_STRING:
+            texts = value if field.is_repeated else [value]
+            if any("\x00" in text for text in texts):
+                return name
+        elif field.type == field.TYPE_MESSAGE:
+            if field.message_type.GetOptions().map_entry:
+                entries = [entry for pair in value.items() for entry in pair]
+                if any(isinstance(entry, str) and "\x00" in entry for entry in entries):
+                    return name
+                children = [entry for entry in entries if isinstance(entry, Message)]
+            else:
+                children = value if field.is_repeated else [value]
+            for child in children:
+                if found := _field_with_nul(child, f"{name}."):
+                    return found
+    return None
 
 
 def _metadata_value(metadata: Metadata | None, key: str) -> str | None:

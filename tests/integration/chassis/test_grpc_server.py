@@ -370,3 +370,15 @@ async def test_a_message_over_the_size_limit_is_refused(channel: grpc.aio.Channe
     with pytest.raises(grpc.aio.AioRpcError) as refusal:
         await echo(StringValue(value="x" * (MAX_MESSAGE_BYTES + 1)), metadata=bearer(acme_token))
     assert refusal.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+async def test_a_nul_character_in_a_text_field_is_invalid_argument(
+    channel: grpc.aio.Channel, acme_token: str
+) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as refusal:
+        await unary(channel, "WhoAmI")(StringValue(value="a\x00b"), metadata=bearer(acme_token))
+
+    assert refusal.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    bad_request = error_details_pb2.BadRequest()
+    assert rpc_status.from_call(refusal.value).details[0].Unpack(bad_request)
+    assert [violation.field for violation in bad_request.field_violations] == ["value"]

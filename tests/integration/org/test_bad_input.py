@@ -555,3 +555,21 @@ async def test_a_position_cannot_be_its_own_assessor(org: OrgHarness):
         )
 
     assert list(field_violations(error)) == ["position.assessor_position_id"]
+
+
+async def test_a_nul_character_in_an_id_or_a_name_is_invalid_argument(org: OrgHarness) -> None:
+    small = await build_small_org(org)
+    admin = org.admin(small.tenant)
+
+    async with nothing_changes(org):
+        await rpc_error(
+            org.stub.GetUnit(org_pb2.GetUnitRequest(unit_id="unit\x00id"), metadata=admin),
+            grpc.StatusCode.INVALID_ARGUMENT,
+        )
+        error = await rpc_error(
+            org.stub.CreateUnit(
+                org_pb2.CreateUnitRequest(unit=org_pb2.Unit(code="NUL", name="Nul\x00Unit")), metadata=admin
+            ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+        )
+    assert field_violations(error) == {"unit.name": "contains a NUL character"}
