@@ -19,6 +19,8 @@ from services.chassis.grpc_server import bind, create_server
 from services.chassis.logging import configure_logging
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+CANCEL_ATTEMPTS = 10
+CANCEL_WAIT_SECONDS = 0.5
 
 logger = structlog.get_logger("fulcrum.runner")
 
@@ -117,11 +119,19 @@ async def _until_stopped(
 
 
 async def _cancel(background: Sequence[asyncio.Task[None]], failed: asyncio.Task[None] | None) -> None:
+    """Cancels the background tasks, again while any keeps running: library code can swallow a
+    cancellation (asyncio.wait_for on Python 3.11 does), and a stopping service must not hang on it."""
+    running = {task for task in background if not task.done()}
+    for _ in range(CANCEL_ATTEMPTS):
+        if not running:
+            break
+        for task in running:
+            task.cancel()
+        _, running = await asyncio.wait(running, timeout=CANCEL_WAIT_SECONDS)
+    for task in running:
+        logger.error("background task did not stop", task=task.get_name())
     for task in background:
-        task.cancel()
-    await asyncio.gather(*background, return_exceptions=True)
-    for task in background:
-        if task is not failed and not task.cancelled() and task.exception() is not None:
+        if task.done() and task is not failed and not task.cancelled() and task.exception() is not None:
             logger.error("background task failed", task=task.get_name(), exc_info=task.exception())
 
 

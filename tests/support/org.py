@@ -22,6 +22,8 @@ from services.org.bootstrap import SERVICE, build
 from tests.support.database import NewDatabase
 from tests.support.tokens import IssueToken, SigningKeys
 
+STOP_TIMEOUT_SECONDS = 20
+
 
 @dataclass
 class OrgHarness:
@@ -85,8 +87,19 @@ async def org(
     finally:
         await channel.close()
         stop.set()
-        await server
+        await _stopped(server)
 
 
 def new_tenant() -> str:
     return f"tenant-{uuid.uuid4().hex[:10]}"
+
+
+async def _stopped(server: asyncio.Task[None]) -> None:
+    """Waits for the service to drain; a service that does not stop fails the test, naming what hangs."""
+    done, _ = await asyncio.wait([server], timeout=STOP_TIMEOUT_SECONDS)
+    if not done:
+        stuck = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        stacks = "\n".join(f"{task.get_name()}: {task.get_stack(limit=8)}" for task in stuck)
+        server.cancel()
+        pytest.fail(f"the org service did not stop within {STOP_TIMEOUT_SECONDS} s; tasks:\n{stacks}")
+    server.result()

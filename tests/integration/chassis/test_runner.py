@@ -197,3 +197,32 @@ async def test_a_service_process_whose_background_task_crashes_exits_with_an_err
 
     assert "the relay lost its database" in str(failure["exception"])
     assert await service.exit_code() != 0
+
+
+async def test_a_background_task_that_swallows_its_cancellation_does_not_hang_the_stop(
+    token_verifier: TokenVerifier,
+) -> None:
+    cancellations: list[str] = []
+
+    async def stubborn() -> None:
+        # Like library code that loses a cancellation (asyncio.wait_for on Python 3.11).
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancellations.append("swallowed")
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancellations.append("stopped")
+            raise
+
+    stop = asyncio.Event()
+    bound_port: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    app = ServiceApp(servicers=[ECHO], background=[stubborn])
+    serving = asyncio.create_task(serve(echo_settings(), app, token_verifier, bound_port.set_result, stop))
+    await asyncio.wait_for(bound_port, 5)
+
+    stop.set()
+
+    await asyncio.wait_for(serving, 10)
+    assert cancellations == ["swallowed", "stopped"]
