@@ -21,6 +21,8 @@ from services.chassis.logging import configure_logging
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 CANCEL_ATTEMPTS = 10
 CANCEL_WAIT_SECONDS = 0.5
+# A clean-up that takes longer is abandoned: a stopping service must stop.
+HOOK_TIMEOUT_SECONDS = 10
 
 logger = structlog.get_logger("fulcrum.runner")
 
@@ -138,7 +140,8 @@ async def _cancel(background: Sequence[asyncio.Task[None]], failed: asyncio.Task
 async def _run_hooks(hooks: Sequence[Callable[[], Awaitable[None]]]) -> None:
     for hook in hooks:
         try:
-            await hook()
+            async with asyncio.timeout(HOOK_TIMEOUT_SECONDS):
+                await hook()
         except Exception:
             logger.exception("stop hook failed", hook=_name_of(hook))
 

@@ -43,5 +43,5 @@ async def build(settings: Settings) -> ServiceApp:
             )
         ],
         background=[relay.run],
-        on_stop=[connection.drain, engine.dispose],
+        on_stop=[connection.close, engine.dispose],
     )
