@@ -9,11 +9,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from services.chassis.errors import FieldViolation, InvalidArgument
+
+T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -25,11 +27,12 @@ class PageRequest:
     after: str | None
     fingerprint: str
 
-    def next_token(self, items: Sequence[Any], last_key: str) -> str:
-        """A token for the next page, or "" when this page was the last (fewer items than asked for)."""
+    def next_token(self, items: Sequence[T], key: Callable[[T], str]) -> str:
+        """A token for the page after `items`, keyed by `key` of the last item; "" when this page was
+        the last (fewer items than asked for)."""
         if len(items) < self.size:
             return ""
-        payload = json.dumps({"q": self.fingerprint, "k": last_key}, separators=(",", ":")).encode()
+        payload = json.dumps({"q": self.fingerprint, "k": key(items[-1])}, separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(payload).decode().rstrip("=")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from services.chassis.context import Principal
@@ -122,7 +123,7 @@ async def list_employees(
             page.after,
             page.size,
         )
-        return employees, page.next_token(employees, employees[-1].employee_number if employees else "")
+        return employees, page.next_token(employees, attrgetter("employee_number"))
 
 
 async def list_reports(
@@ -138,11 +139,11 @@ async def list_reports(
         visibility = await employee_visibility(uow, principal)
         if include_indirect:
             reports = await uow.employees.reports_in_tree_order(manager, visibility, page.after, page.size)
-            return reports, page.next_token(reports, reports[-1].path if reports else "")
+            return reports, page.next_token(reports, attrgetter("path"))
         reports = await uow.employees.page_by_number(
             visibility, None, manager.id, False, page.after, page.size
         )
-        return reports, page.next_token(reports, reports[-1].employee_number if reports else "")
+        return reports, page.next_token(reports, attrgetter("employee_number"))
 
 
 async def manager_chain(uows: UnitOfWorkFactory, principal: Principal, employee_id: str) -> list[Employee]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from operator import attrgetter
 
 from services.chassis.context import Principal
 from services.chassis.errors import FieldViolation, InvalidArgument, NotFound
@@ -74,7 +75,7 @@ async def list_role_grants(
         require_tenant_wide_hr(principal)
     async with uows(principal.tenant_id) as uow:
         grants = await uow.grants.page_by_id(employee_id or None, page.after, page.size)
-        return grants, page.next_token(grants, grants[-1].id if grants else "")
+        return grants, page.next_token(grants, attrgetter("id"))
 
 
 async def set_responsibility(
@@ -135,7 +136,7 @@ async def list_responsibilities(
 ) -> tuple[list[Responsibility], str]:
     async with uows(principal.tenant_id) as uow:
         rows = await uow.responsibilities.page_by_subject(owner_position_id or None, page.after, page.size)
-        return rows, page.next_token(rows, rows[-1].subject_id if rows else "")
+        return rows, page.next_token(rows, attrgetter("subject_id"))
 
 
 async def delete_responsibility(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from operator import attrgetter
 from typing import Any
 
 from services.chassis.context import Principal
@@ -77,7 +78,7 @@ async def list_positions(
 ) -> tuple[list[Position], str]:
     async with uows(principal.tenant_id) as uow:
         positions = await uow.positions.page_by_code(unit_id or None, page.after, page.size)
-        return positions, page.next_token(positions, positions[-1].code if positions else "")
+        return positions, page.next_token(positions, attrgetter("code"))
 
 
 async def update_position(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 
 from services.chassis.context import Principal
 from services.chassis.errors import (
@@ -72,7 +73,7 @@ async def list_units(
     async with uows(principal.tenant_id) as uow:
         within = await existing_unit(uow, subtree_of_unit_id) if subtree_of_unit_id else None
         units = await uow.units.page_in_tree_order(within, page.after, page.size)
-        return units, page.next_token(units, units[-1].path if units else "")
+        return units, page.next_token(units, attrgetter("path"))
 
 
 async def update_unit(
