@@ -1,31 +1,50 @@
-"""What the org integration tests share: a small org built through the API, expected errors, paging,
-import files, and the service's database read back to prove that a refused call changed nothing."""
+"""What the org integration tests share: a small org built through the API, import files, and the org's
+database read back (the checks every service's tests share are in tests/support/calls.py)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
 
-import grpc
-import pytest
 from fulcrum.org.v1 import org_pb2
-from google.protobuf.field_mask_pb2 import FieldMask
-from google.protobuf.message import Message
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 from sqlalchemy import select
 
 from services.chassis.context import ROLE_EMPLOYEE
 from services.chassis.database import create_engine
 from services.org.adapters import tables
+from tests.support.calls import (
+    Metadata,
+    StoredState,
+    every_page,
+    field_violations,
+    mask,
+    precondition_violations,
+    read_state,
+    rpc_error,
+    state_unchanged,
+)
 from tests.support.org import OrgHarness, new_tenant
 
-Metadata = tuple[tuple[str, str], ...]
+__all__ = [
+    "Metadata",
+    "SmallOrg",
+    "as_employee",
+    "build_small_org",
+    "csv_file",
+    "every_page",
+    "field_violations",
+    "json_file",
+    "mask",
+    "nothing_changes",
+    "precondition_violations",
+    "rpc_error",
+    "stored_events",
+    "stored_state",
+]
 
 # Everything a use case writes besides the outbox; the relay stamps outbox rows as it publishes them,
 # so the outbox is compared by its event ids.
@@ -139,78 +158,14 @@ async def build_small_org(org: OrgHarness, tenant: str | None = None) -> SmallOr
     return SmallOrg(tenant, tag, units, positions, employees)
 
 
-def mask(*paths: str) -> FieldMask:
-    return FieldMask(paths=list(paths))
-
-
 def as_employee(org: OrgHarness, small: SmallOrg, name: str, *roles: str) -> Metadata:
     """Call metadata for one of the small org's employees, an employee unless other roles are given."""
     return org.as_(small.tenant, small.employees[name].id, roles or (ROLE_EMPLOYEE,))
 
 
-async def rpc_error(call: Awaitable[object], code: grpc.StatusCode) -> grpc.aio.AioRpcError:
-    """The error `call` fails with, which must carry `code`."""
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await call
-    assert caught.value.code() == code, f"{caught.value.code()}: {caught.value.details()}"
-    return caught.value
-
-
-def field_violations(error: grpc.aio.AioRpcError) -> dict[str, str]:
-    """The google.rpc.BadRequest field violations of an error, field -> description."""
-    bad_request = error_details_pb2.BadRequest()
-    assert _detail(error).Unpack(bad_request), "the error detail is not a google.rpc.BadRequest"
-    return {violation.field: violation.description for violation in bad_request.field_violations}
-
-
-def precondition_violations(error: grpc.aio.AioRpcError) -> dict[str, str]:
-    """The google.rpc.PreconditionFailure violations of an error, subject -> description."""
-    failure = error_details_pb2.PreconditionFailure()
-    assert _detail(error).Unpack(failure), "the error detail is not a google.rpc.PreconditionFailure"
-    return {violation.subject: violation.description for violation in failure.violations}
-
-
-def _detail(error: grpc.aio.AioRpcError) -> Any:
-    status = rpc_status.from_call(error)
-    assert status is not None, f"no google.rpc.Status on {error.details()}"
-    assert len(status.details) == 1, f"not one error detail on {error.details()}"
-    return status.details[0]
-
-
-async def every_page(method: Any, request: Message, items_field: str, metadata: Metadata) -> list[list[Any]]:
-    """Each page of a list call, following next_page_token to the end."""
-    request = type(request).FromString(request.SerializeToString())
-    pages = []
-    while True:
-        response = await method(request, metadata=metadata)
-        pages.append(list(getattr(response, items_field)))
-        if not response.next_page_token:
-            return pages
-        request.page_token = response.next_page_token
-
-
-@dataclass(frozen=True)
-class StoredState:
-    rows: dict[str, list[tuple[Any, ...]]]
-    event_ids: list[str]
-
-
 async def stored_state(database_url: str) -> StoredState:
     """Every row the org keeps, and the ids of the events in its outbox."""
-    engine = create_engine(database_url)
-    try:
-        async with engine.connect() as connection:
-            rows = {}
-            for table in STATE_TABLES:
-                result = await connection.execute(select(table).order_by(*table.primary_key.columns))
-                rows[table.name] = [tuple(row) for row in result]
-            outbox = tables.chassis.outbox
-            event_ids = list(
-                (await connection.execute(select(outbox.c.event_id).order_by(outbox.c.seq))).scalars()
-            )
-    finally:
-        await engine.dispose()
-    return StoredState(rows, event_ids)
+    return await read_state(database_url, STATE_TABLES, tables.chassis.outbox)
 
 
 @dataclass(frozen=True)
@@ -235,12 +190,8 @@ async def stored_events(database_url: str) -> list[StoredEvent]:
 @asynccontextmanager
 async def nothing_changes(org: OrgHarness) -> AsyncIterator[None]:
     """Asserts that what runs inside changes no row and writes no event."""
-    before = await stored_state(org.settings.database_url)
-    yield
-    after = await stored_state(org.settings.database_url)
-    assert after.event_ids == before.event_ids, "an event was written"
-    for table, rows in before.rows.items():
-        assert after.rows[table] == rows, f"{table} changed"
+    async with state_unchanged(org.settings.database_url, STATE_TABLES, tables.chassis.outbox):
+        yield
 
 
 def csv_file(rows: Sequence[dict[str, str]]) -> bytes:
