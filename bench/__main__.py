@@ -6,6 +6,7 @@ import asyncio
 import os
 import sys
 
+from bench.goals import run_goals_bench
 from bench.org import run_org_bench
 from bench.report import Figure, render_table, write_results
 from services.chassis.logging import configure_logging
@@ -23,7 +24,7 @@ def machine_load() -> Figure:
 
 def main() -> None:
     configure_logging("bench", "warning")
-    figures = [*asyncio.run(run_org_bench()), machine_load()]
+    figures = [*asyncio.run(run_org_bench()), *asyncio.run(run_goals_bench()), machine_load()]
     sys.stdout.write(render_table(figures))
     sys.stdout.write(f"wrote {write_results(figures)}\n")
 

@@ -1,7 +1,6 @@
 """The org service against its building blocks: bulk import and listing a big reporting line.
 
-The service runs in this process as it runs in tests: its real gRPC server on loopback, a fresh
-SQLite file, a real nats-server and an admin token. Client and server share the machine's cores.
+The service runs in this process (bench/service.py).
 """
 
 from __future__ import annotations
@@ -11,16 +10,14 @@ import gc
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-import grpc
 import nats
 from fulcrum.org.v1 import org_pb2, org_pb2_grpc
 from sqlalchemy import create_engine as create_sync_engine
@@ -28,13 +25,9 @@ from sqlalchemy import func, insert, select
 
 from bench.org_data import EMPLOYEE_COUNT, GeneratedOrg, employee_table_rows, generate_org
 from bench.report import Figure, percentile
-from services.chassis.auth import TokenIssuer, TokenVerifier, generate_signing_keys
-from services.chassis.config import Settings
-from services.chassis.context import ROLE_ADMIN
+from bench.service import Metadata, running_service, scratch_dir
 from services.chassis.database import create_engine
 from services.chassis.messaging.envelope import stream_name
-from services.chassis.nats_server import NatsServer
-from services.chassis.runner import serve
 from services.org.adapters import tables
 from services.org.bootstrap import SERVICE, build
 from services.org.domain.paths import subtree_upper_bound
@@ -47,8 +40,6 @@ REPORTS_P99_AIM_MS = 50.0
 IMPORT_TIMEOUT_SECONDS = 600.0
 CALL_TIMEOUT_SECONDS = 30.0
 RELAY_TIMEOUT_SECONDS = 300.0
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
-Metadata = tuple[tuple[str, str], ...]
 
 # The query EmployeeRepository.reports_in_tree_order issues, written for the stdlib sqlite3 driver.
 _EMPLOYEE_COLUMNS = [column.name for column in tables.employees.columns]
@@ -85,7 +76,7 @@ class SubtreeListing:
 async def run_org_bench() -> list[Figure]:
     progress(f"generating an organization of {EMPLOYEE_COUNT:,} employees")
     org = generate_org()
-    with _scratch_dir() as scratch:
+    with scratch_dir() as scratch:
         progress("raw insert of the same employee rows (building block)")
         core_rate, sqlite3_rate = await insert_building_blocks(org, scratch)
         # The generated org is the client's, yet it shares this process with the service: frozen,
@@ -163,12 +154,6 @@ async def run_org_bench() -> list[Figure]:
     ]
 
 
-@contextmanager
-def _scratch_dir() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="fulcrum-bench-") as name:
-        yield Path(name)
-
-
 def _mib(org: GeneratedOrg) -> str:
     size = len(org.units) + len(org.positions) + len(org.employees)
     return f"{size / 2**20:.1f}"
@@ -176,49 +161,14 @@ def _mib(org: GeneratedOrg) -> str:
 
 @asynccontextmanager
 async def running_org(scratch: Path) -> AsyncIterator[RunningOrg]:
-    private_pem, public_pem = generate_signing_keys()
-    public_key_file = scratch / "token.pub.pem"
-    public_key_file.write_bytes(public_pem)
-    database_file = scratch / "org.db"
-    async with NatsServer(scratch / "nats") as nats_server:
-        settings = Settings.from_env(
-            SERVICE,
-            environ={
-                "FULCRUM_ORG_DATABASE_URL": f"sqlite+aiosqlite:///{database_file}",
-                "FULCRUM_ORG_GRPC_PORT": "0",
-                "FULCRUM_NATS_URL": nats_server.url,
-                "FULCRUM_TOKEN_PUBLIC_KEY_FILE": str(public_key_file),
-                "FULCRUM_DRAIN_SECONDS": "1",
-                "FULCRUM_LOG_LEVEL": "warning",
-            },
+    async with running_service(SERVICE, build, scratch, TENANT_ID) as service:
+        yield RunningOrg(
+            stub=org_pb2_grpc.OrgServiceStub(service.channel),
+            metadata=service.metadata,
+            database_url=service.database_url,
+            database_file=service.database_file,
+            nats_url=service.nats_url,
         )
-        verifier = TokenVerifier(public_pem, settings.token_issuer, settings.token_audience)
-        issuer = TokenIssuer(private_pem, settings.token_issuer, settings.token_audience)
-        token = issuer.issue(TENANT_ID, "bench-admin", [ROLE_ADMIN], ttl=timedelta(hours=1))
-        stop = asyncio.Event()
-        bound: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        server = asyncio.create_task(serve(settings, await build(settings), verifier, bound.set_result, stop))
-        try:
-            await asyncio.wait([bound, server], timeout=60, return_when=asyncio.FIRST_COMPLETED)
-            if not bound.done():
-                raise RuntimeError("the org server did not start") from (
-                    server.exception() if server.done() else None
-                )
-            options = [
-                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-            ]
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{bound.result()}", options=options) as channel:
-                yield RunningOrg(
-                    stub=org_pb2_grpc.OrgServiceStub(channel),
-                    metadata=(("authorization", f"Bearer {token}"),),
-                    database_url=settings.database_url,
-                    database_file=database_file,
-                    nats_url=nats_server.url,
-                )
-        finally:
-            stop.set()
-            await server
 
 
 async def import_org(service: RunningOrg, org: GeneratedOrg) -> float:

@@ -9,6 +9,7 @@ pytest_plugins = [
     "tests.support.nats",
     "tests.support.tokens",
     "tests.support.org",
+    "tests.support.goals",
 ]
 
 _MARK_BY_FOLDER = {"integration": pytest.mark.integration, "e2e": pytest.mark.e2e}

@@ -25,11 +25,12 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from services.chassis.auth import TokenIssuer, generate_signing_keys
 from services.chassis.config import PREFIX, Settings
 from services.chassis.context import ROLE_EMPLOYEE, ROLE_HR
-from services.chassis.demo import LoadedTenant, load_demo
+from services.chassis.demo.goals import LoadedGoals, load_goals_demo
+from services.chassis.demo.org import LoadedTenant, load_demo
 from services.chassis.nats_server import NatsServer, NatsServerError
 
 # Every service of the suite, in start order; goals, appraisal, rewards and gateway join as they are built.
-SERVICES: tuple[str, ...] = ("org",)
+SERVICES: tuple[str, ...] = ("org", "goals")
 
 PRIVATE_KEY_FILE = "token.pem"
 PUBLIC_KEY_FILE = "token.pub.pem"
@@ -138,6 +139,7 @@ class DevStack:
         self.nats: NatsServer | None = None
         self.services: list[ServiceProcess] = []
         self.demo: list[LoadedTenant] = []
+        self.goals_demo: list[LoadedGoals] = []
 
     async def start(self) -> None:
         if self.options.demo and "org" not in self.options.services:
@@ -231,6 +233,21 @@ class DevStack:
                 raise StartupFailed(
                     f"loading the demo organizations failed: {error.code().name}: {error.details()}"
                 ) from error
+            goals = next((service for service in self.services if service.name == "goals"), None)
+            if goals is not None:
+                await self._load_goals_demo(goals, channel, issuer)
+
+    async def _load_goals_demo(
+        self, goals: ServiceProcess, org_channel: grpc.aio.Channel, issuer: TokenIssuer
+    ) -> None:
+        self.console.say("loading the demo strategies, metrics and IoT readings through GoalsService")
+        async with grpc.aio.insecure_channel(goals.address) as channel:
+            try:
+                self.goals_demo = await load_goals_demo(channel, org_channel, issuer, self.demo)
+            except grpc.aio.AioRpcError as error:
+                raise StartupFailed(
+                    f"loading the demo goals failed: {error.code().name}: {error.details()}"
+                ) from error
 
     async def wait_for_exit(self, stop_requested: asyncio.Event) -> ServiceProcess | None:
         """Returns when a stop is requested (None) or a service exits on its own (that service)."""
@@ -295,6 +312,12 @@ class DevStack:
                 f"  {loaded.tenant.tenant_id} ({loaded.tenant.description}): {units} units, "
                 f"{positions} positions, {employees} employees; {changed} rows new or changed by this import"
             )
+            goals = next((g for g in self.goals_demo if g.tenant_id == loaded.tenant.tenant_id), None)
+            if goals is not None:
+                lines.append(
+                    f"    goals: {goals.metrics} metrics, {goals.objectives} objectives, "
+                    f"{goals.readings_accepted} new readings, {goals.open_alerts} open alerts"
+                )
             for label, person, roles in (
                 ("HR user", loaded.hr_user, [ROLE_EMPLOYEE, ROLE_HR]),
                 ("employee", loaded.employee, [ROLE_EMPLOYEE]),

@@ -22,7 +22,7 @@ from fulcrum.org.v1 import org_pb2, org_pb2_grpc
 
 from services.chassis.auth import TokenIssuer, TokenVerifier
 from services.chassis.context import ROLE_EMPLOYEE, ROLE_HR, Principal
-from services.chassis.demo import DEMO_TENANTS, bearer_metadata, employees_by_number
+from services.chassis.demo.org import DEMO_TENANTS, bearer_metadata, employees_by_number
 from services.chassis.devstack import READY_MESSAGE, SERVICES
 from services.chassis.migrations import alembic_config
 

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.chassis.demo import DEMO_TENANTS, PARTS, DemoTenant
+from services.chassis.demo.org import DEMO_TENANTS, PARTS, DemoTenant
 from services.org.domain.importing import OrgSnapshot, parse_part, plan_import
 
 TENANT_IDS = [tenant.tenant_id for tenant in DEMO_TENANTS]

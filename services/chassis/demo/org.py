@@ -15,7 +15,7 @@ from fulcrum.org.v1 import org_pb2, org_pb2_grpc
 from services.chassis.auth import TokenIssuer
 from services.chassis.context import ROLE_ADMIN
 
-DEMO_DATA_DIR = Path(__file__).resolve().parent.parent / "org" / "demo"
+DEMO_DATA_DIR = Path(__file__).resolve().parents[2] / "org" / "demo"
 PARTS = ("units", "positions", "employees")
 LOADER_SUBJECT = "fulcrum-demo-loader"
 IMPORT_TIMEOUT_SECONDS = 120.0
