@@ -18,6 +18,7 @@ from pathlib import Path
 
 import grpc
 from alembic.script import ScriptDirectory
+from fulcrum.goals.v1 import goals_pb2, goals_pb2_grpc
 from fulcrum.org.v1 import org_pb2, org_pb2_grpc
 
 from services.chassis.auth import TokenIssuer, TokenVerifier
@@ -128,12 +129,16 @@ def csv_employee_numbers(tenant_id: str) -> set[str]:
     return {row["employee_number"] for row in rows}
 
 
+def service_ports() -> dict[str, str]:
+    """A free port for every service, so a test never meets a service the machine already runs."""
+    return {f"FULCRUM_{service.upper()}_GRPC_PORT": str(free_port()) for service in SERVICES}
+
+
 async def test_up_demo_serves_both_demo_organizations_and_ctrl_c_stops_every_process(tmp_path: Path) -> None:
     var_dir = tmp_path / "var"
-    nats_port, org_port = free_port(), free_port()
-    environment = fulcrum_environment(
-        var_dir, FULCRUM_NATS_PORT=str(nats_port), FULCRUM_ORG_GRPC_PORT=str(org_port)
-    )
+    ports = service_ports()
+    nats_port, org_port = free_port(), int(ports["FULCRUM_ORG_GRPC_PORT"])
+    environment = fulcrum_environment(var_dir, FULCRUM_NATS_PORT=str(nats_port), **ports)
 
     async with fulcrum(environment, "up", "--demo") as up:
         await up.until_ready()
@@ -163,11 +168,39 @@ async def test_up_demo_serves_both_demo_organizations_and_ctrl_c_stops_every_pro
             visible = [(employee.employee_number, employee.display_name) for employee in me.employees]
             assert visible == [("AP0011", printed.group(1))]
 
+            await the_demo_readings_alerted_the_right_managers(org, up.address_of("goals"), issuer)
+
         assert await up.stop(signal.SIGINT) == 0
 
-    assert set(pids) == {"nats", "org"}
+    assert set(pids) == {"nats", *SERVICES}
     assert [name for name, pid in pids.items() if alive(pid)] == []
     assert "stopped." in up.lines
+
+
+async def the_demo_readings_alerted_the_right_managers(
+    org: org_pb2_grpc.OrgServiceStub, goals_address: str, issuer: TokenIssuer
+) -> None:
+    """The manufacturer's IoT readings put two operators above 3% and line 2 above 5%: each alert went
+    to the person org says is responsible (the operator's manager, the line's head), nobody else."""
+    hr = bearer_metadata(issuer.issue("autoparts", "e2e-hr", [ROLE_EMPLOYEE, ROLE_HR]))
+    employees = await employees_by_number(org, hr)
+    units = await org.ListUnits(org_pb2.ListUnitsRequest(page_size=100), metadata=hr, timeout=10)
+    line_2 = next(unit for unit in units.units if unit.code == "AP-LINE2")
+    expected = {
+        (employees["AP0013"].manager_id, "Operator defect rate above 3%", employees["AP0013"].id),
+        (employees["AP0021"].manager_id, "Operator defect rate above 3%", employees["AP0021"].id),
+        (line_2.head_employee_id, "Line 2 defect rate above 5%", line_2.id),
+    }
+    async with grpc.aio.insecure_channel(goals_address) as channel:
+        goals = goals_pb2_grpc.GoalsServiceStub(channel)
+        seen = set()
+        # What each person sees is what is addressed to them or about them; the operator at 2% sees none.
+        for person in {recipient for recipient, _, _ in expected} | {employees["AP0011"].id}:
+            mine = bearer_metadata(issuer.issue("autoparts", person, [ROLE_EMPLOYEE]))
+            request = goals_pb2.ListAlertsRequest(state=goals_pb2.ALERT_STATE_OPEN)
+            alerts = (await goals.ListAlerts(request, metadata=mine, timeout=10)).alerts
+            seen |= {(alert.recipient_employee_id, alert.rule_name, alert.scope_id) for alert in alerts}
+    assert seen == expected
 
 
 async def test_up_moves_nats_to_a_free_port_when_its_port_is_taken(tmp_path: Path) -> None:
@@ -175,9 +208,7 @@ async def test_up_moves_nats_to_a_free_port_when_its_port_is_taken(tmp_path: Pat
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
         taken = squatter.getsockname()[1]
-        environment = fulcrum_environment(
-            tmp_path / "var", FULCRUM_NATS_PORT=str(taken), FULCRUM_ORG_GRPC_PORT=str(free_port())
-        )
+        environment = fulcrum_environment(tmp_path / "var", FULCRUM_NATS_PORT=str(taken), **service_ports())
 
         async with fulcrum(environment, "up", "--services", "org") as up:
             await up.until_ready()
@@ -195,9 +226,8 @@ async def test_up_fails_loudly_and_leaves_nothing_running_when_a_service_cannot_
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
         taken = squatter.getsockname()[1]
-        environment = fulcrum_environment(
-            tmp_path / "var", FULCRUM_NATS_PORT=str(free_port()), FULCRUM_ORG_GRPC_PORT=str(taken)
-        )
+        ports = {**service_ports(), "FULCRUM_ORG_GRPC_PORT": str(taken)}
+        environment = fulcrum_environment(tmp_path / "var", FULCRUM_NATS_PORT=str(free_port()), **ports)
 
         async with fulcrum(environment, "up", "--demo") as up:
             exit_code = await asyncio.wait_for(up.process.wait(), STARTUP_TIMEOUT)
@@ -206,7 +236,7 @@ async def test_up_fails_loudly_and_leaves_nothing_running_when_a_service_cannot_
     assert "fulcrum up failed: org exited with code 1 before it was healthy" in up.lines
     assert f"127.0.0.1:{taken}" in up.output.split("its last output:")[1]
     started = [int(pid) for pid in re.findall(r"^started \S+ \(pid (\d+)\)", up.output, re.MULTILINE)]
-    assert len(started) == 2
+    assert len(started) == 1 + len(SERVICES)
     assert [pid for pid in started if alive(pid)] == []
     assert READY_MESSAGE not in up.lines
 

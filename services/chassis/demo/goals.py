@@ -254,7 +254,7 @@ class _TenantLoader:
                 "title": lines["title"].format(unit_name=unit.name),
                 "level": "team",
                 "unit": code,
-                "parent_objective": lines["parent_objective"],
+                "parent_key_result": lines["parent_key_result"],
                 "key_results": [{**lines["key_result"], "key": f"{line_key}:defect_rate"}],
             }
             if unit.head_employee_id:
