@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.chassis.lease import Lease
 from services.chassis.messaging.envelope import Envelope
 from services.chassis.tables import ChassisTables
+from services.chassis.timestamps import as_utc
 
 LEASE_NAME = "outbox-relay"
 PRUNE_INTERVAL_SECONDS = 3600.0
@@ -182,7 +183,7 @@ class OutboxRelay:
             event_id=row.event_id,
             event_type=row.event_type,
             source=self._source,
-            time=_as_utc(row.created_at),
+            time=as_utc(row.created_at),
             tenant_id=row.tenant_id,
             request_id=row.request_id or "",
         ).headers()
@@ -195,8 +196,3 @@ class OutboxRelay:
             await session.execute(
                 update(outbox).where(outbox.c.seq.in_(seqs)).values(published_at=datetime.now(UTC))
             )
-
-
-def _as_utc(moment: datetime) -> datetime:
-    # SQLite hands timestamps back without their zone; the outbox writes them in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fulcrum.goals.v1 import events_pb2, goals_pb2
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 
+from services.chassis.timestamps import timestamp_message
 from services.goals.adapters.events import event_message
 from services.goals.domain.check_ins import Cadence, CheckIn, CheckInCadence, CheckInRecorded, OverdueCheckIn
 
@@ -18,12 +16,6 @@ CADENCE_TO_PROTO = {
     Cadence.QUARTERLY: goals_pb2.CADENCE_QUARTERLY,
 }
 CADENCE_FROM_PROTO = {value: cadence for cadence, value in CADENCE_TO_PROTO.items()}
-
-
-def _timestamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
 
 
 def check_in_message(check_in: CheckIn) -> goals_pb2.CheckIn:
@@ -37,7 +29,7 @@ def check_in_message(check_in: CheckIn) -> goals_pb2.CheckIn:
         support_needed=check_in.support_needed,
         next_steps=check_in.next_steps,
         objective_ids=list(check_in.objective_ids),
-        create_time=_timestamp(check_in.created_at),
+        create_time=timestamp_message(check_in.created_at),
     )
 
 
@@ -45,7 +37,7 @@ def cadence_message(cadence: CheckInCadence) -> goals_pb2.CheckInCadence:
     return goals_pb2.CheckInCadence(
         unit_id=cadence.unit_id,
         cadence=CADENCE_TO_PROTO[cadence.cadence],
-        update_time=_timestamp(cadence.updated_at),
+        update_time=timestamp_message(cadence.updated_at),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, and_, false, func, or_, select
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.chassis.database import upsert
 from services.chassis.directory.model import DirectoryEmployee
 from services.chassis.directory.reader import report_ids
+from services.chassis.timestamps import as_utc
 from services.goals.adapters import tables
 from services.goals.domain.check_ins import Cadence, CheckIn, CheckInCadence
 from services.goals.service_layer.ports import EmployeeScope
@@ -144,11 +145,6 @@ def _older_than(check_in: CheckIn) -> ColumnElement[bool]:
     )
 
 
-def _utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they were written in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def _check_in(row: Row[Any]) -> CheckIn:
     return CheckIn(
         id=row.id,
@@ -161,7 +157,7 @@ def _check_in(row: Row[Any]) -> CheckIn:
         support_needed=row.support_needed,
         next_steps=row.next_steps,
         objective_ids=tuple(row.objective_ids),
-        created_at=_utc(row.created_at),
+        created_at=as_utc(row.created_at),
     )
 
 
@@ -171,7 +167,7 @@ def _cadence(row: Row[Any]) -> CheckInCadence:
         unit_id=row.unit_id,
         cadence=Cadence(row.cadence),
         started_on=row.started_on,
-        updated_at=_utc(row.updated_at),
+        updated_at=as_utc(row.updated_at),
     )
 
 

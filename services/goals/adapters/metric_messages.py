@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fulcrum.goals.v1 import events_pb2, goals_pb2
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 
+from services.chassis.timestamps import timestamp_message
 from services.goals.adapters.events import event_message
 from services.goals.domain.metrics import InputDraft, Metric, MetricDraft, MetricsChanged, MetricTemplate
 from services.goals.domain.periods import Aggregation
@@ -32,14 +30,6 @@ AGGREGATION_FROM_PROTO = {
 }
 
 
-def _timestamp(moment: datetime | None) -> Timestamp | None:
-    if moment is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
-
-
 def metric_message(metric: Metric) -> goals_pb2.Metric:
     return goals_pb2.Metric(
         code=metric.code,
@@ -59,7 +49,7 @@ def metric_message(metric: Metric) -> goals_pb2.Metric:
         category=metric.category,
         template=metric.template or "",
         version=metric.version,
-        update_time=_timestamp(metric.updated_at),
+        update_time=timestamp_message(metric.updated_at),
     )
 
 

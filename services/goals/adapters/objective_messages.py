@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fulcrum.goals.v1 import events_pb2, goals_pb2
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 
+from services.chassis.timestamps import timestamp_message
 from services.goals.adapters.events import event_message
 from services.goals.adapters.metric_messages import DIRECTION_FROM_PROTO, DIRECTION_TO_PROTO
 from services.goals.adapters.reading_messages import (
@@ -53,14 +52,6 @@ MEASURE_TO_PROTO = {
 MEASURE_FROM_PROTO = {value: measure for measure, value in MEASURE_TO_PROTO.items()}
 
 
-def _timestamp(moment: datetime | None) -> Timestamp | None:
-    if moment is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
-
-
 def objective_message(objective: Objective, status: GoalStatus | None = None) -> goals_pb2.Objective:
     """The objective with its status as of today, unless the status is given."""
     return goals_pb2.Objective(
@@ -78,7 +69,7 @@ def objective_message(objective: Objective, status: GoalStatus | None = None) ->
         progress=objective.progress,
         status=STATUS_TO_PROTO[status or objective.status(today())],
         version=objective.version,
-        update_time=_timestamp(objective.updated_at),
+        update_time=timestamp_message(objective.updated_at),
     )
 
 
@@ -106,7 +97,7 @@ def key_result_message(key_result: KeyResult) -> goals_pb2.KeyResult:
         else None,
         progress=key_result.progress,
         version=key_result.version,
-        update_time=_timestamp(key_result.updated_at),
+        update_time=timestamp_message(key_result.updated_at),
     )
 
 
@@ -115,7 +106,7 @@ def key_result_value_message(value: KeyResultValue) -> goals_pb2.KeyResultValue:
         value=value.value,
         recorded_by=value.recorded_by,
         note=value.note,
-        record_time=_timestamp(value.recorded_at),
+        record_time=timestamp_message(value.recorded_at),
     )
 
 

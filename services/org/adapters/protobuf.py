@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from functools import singledispatch
 
 from fulcrum.org.v1 import events_pb2, org_pb2
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 
+from services.chassis.timestamps import timestamp_message
 from services.org.domain.model import (
     Employee,
     EmployeesChanged,
@@ -35,14 +35,6 @@ KIND_TO_PROTO = {SubjectKind.METRIC: org_pb2.SUBJECT_KIND_METRIC, SubjectKind.GO
 KIND_FROM_PROTO = {value: kind for kind, value in KIND_TO_PROTO.items()}
 
 
-def _timestamp(moment: datetime | None) -> Timestamp | None:
-    if moment is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
-
-
 def _date(day: date | None) -> str:
     return day.isoformat() if day else ""
 
@@ -55,7 +47,7 @@ def unit_message(unit: Unit) -> org_pb2.Unit:
         parent_id=unit.parent_id or "",
         head_employee_id=unit.head_employee_id or "",
         version=unit.version,
-        update_time=_timestamp(unit.updated_at),
+        update_time=timestamp_message(unit.updated_at),
     )
 
 
@@ -69,7 +61,7 @@ def position_message(position: Position) -> org_pb2.Position:
         responsibilities=list(position.responsibilities),
         assessor_position_id=position.assessor_position_id or "",
         version=position.version,
-        update_time=_timestamp(position.updated_at),
+        update_time=timestamp_message(position.updated_at),
     )
 
 
@@ -86,7 +78,7 @@ def employee_message(employee: Employee) -> org_pb2.Employee:
         status=STATUS_TO_PROTO[employee.status],
         termination_date=_date(employee.termination_date),
         version=employee.version,
-        update_time=_timestamp(employee.updated_at),
+        update_time=timestamp_message(employee.updated_at),
     )
 
 
@@ -96,7 +88,7 @@ def grant_message(grant: RoleGrant) -> org_pb2.RoleGrant:
         employee_id=grant.employee_id,
         role=ROLE_TO_PROTO[grant.role],
         unit_ids=list(grant.unit_ids),
-        create_time=_timestamp(grant.created_at),
+        create_time=timestamp_message(grant.created_at),
     )
 
 
