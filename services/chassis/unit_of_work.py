@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from google.protobuf.message import Message
 from sqlalchemy import insert, select
@@ -27,6 +27,18 @@ from services.chassis.tables import ChassisTables
 
 # Turns a domain event (plain Python) into the protobuf message that goes on the wire.
 EventSerializer = Callable[[Any], Message]
+
+
+class UnitOfWork(Protocol):
+    """What use cases see of a unit of work; each service's protocol adds its repositories."""
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(self, *exc_info: object) -> None: ...
+    def emit(self, tenant_id: str, event: Any) -> None: ...
+    async def serialize(self, name: str) -> None: ...
+    async def commit(self) -> None: ...
+    async def recall(self, caller: Principal, operation: str, request_id: str) -> str | None: ...
+    async def remember(self, caller: Principal, operation: str, request_id: str, result: str) -> None: ...
 
 
 @dataclass(frozen=True)

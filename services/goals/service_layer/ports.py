@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol, Self
+from typing import Protocol
 
-from services.chassis.context import Principal
 from services.chassis.directory.model import DirectoryEmployee, DirectoryUnit
+from services.chassis.unit_of_work import UnitOfWork
 from services.goals.domain.alert_rules import Alert, AlertRule, AlertState, SubjectWatch
 from services.goals.domain.check_ins import CheckIn, CheckInCadence
 from services.goals.domain.metrics import Metric
@@ -203,7 +203,7 @@ class CheckIns(Protocol):
     async def active_employees(self, scope: EmployeeScope) -> list[DirectoryEmployee]: ...
 
 
-class GoalsUnitOfWork(Protocol):
+class GoalsUnitOfWork(UnitOfWork, Protocol):
     tenant_id: str
     directory: Directory
     objectives: Objectives
@@ -212,14 +212,6 @@ class GoalsUnitOfWork(Protocol):
     readings: Readings
     alerts: Alerts
     check_ins: CheckIns
-
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(self, *exc_info: object) -> None: ...
-    def emit(self, tenant_id: str, event: Any) -> None: ...
-    async def serialize(self, name: str) -> None: ...
-    async def commit(self) -> None: ...
-    async def recall(self, caller: Principal, operation: str, request_id: str) -> str | None: ...
-    async def remember(self, caller: Principal, operation: str, request_id: str, result: str) -> None: ...
 
 
 # A fresh unit of work for one tenant; every use case opens its own.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, Self, TypeVar
+from typing import Protocol, TypeVar
 
-from services.chassis.context import Principal
+from services.chassis.unit_of_work import UnitOfWork
 from services.org.domain.model import Employee, Position, Responsibility, RoleGrant, Unit
 
 T = TypeVar("T")
@@ -80,20 +80,12 @@ class Responsibilities(Repository[Responsibility], Protocol):
     ) -> list[Responsibility]: ...
 
 
-class OrgUnitOfWork(Protocol):
+class OrgUnitOfWork(UnitOfWork, Protocol):
     units: Units
     positions: Positions
     employees: Employees
     grants: RoleGrants
     responsibilities: Responsibilities
-
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(self, *exc_info: object) -> None: ...
-    def emit(self, tenant_id: str, event: Any) -> None: ...
-    async def serialize(self, name: str) -> None: ...
-    async def commit(self) -> None: ...
-    async def recall(self, caller: Principal, operation: str, request_id: str) -> str | None: ...
-    async def remember(self, caller: Principal, operation: str, request_id: str, result: str) -> None: ...
 
 
 # A fresh unit of work for one tenant; every use case opens its own.
