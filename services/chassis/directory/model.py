@@ -37,6 +37,17 @@ class DirectoryEmployee:
     active: bool
 
 
+@dataclass(frozen=True)
+class EmployeeScope:
+    """Active employees of the directory: everyone, or those in `unit_ids` and those reporting (directly
+    or not) to `reports_to`; only those in `within_unit_ids` when it is given."""
+
+    everyone: bool = False
+    unit_ids: tuple[str, ...] = ()
+    reports_to: str | None = None
+    within_unit_ids: tuple[str, ...] | None = None
+
+
 def path_of(parent_path: str | None, unit_id: str) -> str:
     return f"{parent_path or SEPARATOR}{unit_id}{SEPARATOR}"
 

@@ -8,10 +8,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Row, Select, Table, and_, literal_column, select
+from sqlalchemy import ColumnElement, Integer, Row, Select, Table, and_, false, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.chassis.directory.model import DirectoryEmployee, DirectoryUnit, subtree_upper_bound
+from services.chassis.directory.model import (
+    DirectoryEmployee,
+    DirectoryUnit,
+    EmployeeScope,
+    subtree_upper_bound,
+)
 from services.chassis.directory.tables import DirectoryTables
 
 # Longer reporting lines than this do not occur; the bound keeps a cycle in the data from looping forever.
@@ -23,6 +28,7 @@ class Directory:
     def __init__(self, session: AsyncSession, tables: DirectoryTables, tenant_id: str) -> None:
         self.tenant_id = tenant_id
         self._session = session
+        self._tables = tables
         self._units = tables.units
         self._employees = tables.employees
 
@@ -101,6 +107,22 @@ class Directory:
         conditions = [table.c.active.is_(True)] if active_only else []
         rows = await self._rows_by_ids(table, table.c.unit_id, unit_ids, *conditions)
         return sorted((_employee(row) for row in rows), key=lambda employee: employee.employee_number)
+
+    async def active_employees(self, scope: EmployeeScope) -> list[DirectoryEmployee]:
+        """One query, however many units and reports the scope spans."""
+        table = self._employees
+        conditions = [self._in_tenant(table), table.c.active.is_(True)]
+        if not scope.everyone:
+            reach: list[ColumnElement[bool]] = []
+            if scope.unit_ids:
+                reach.append(table.c.unit_id.in_(scope.unit_ids))
+            if scope.reports_to is not None:
+                reach.append(table.c.id.in_(report_ids(self._tables, self.tenant_id, scope.reports_to)))
+            conditions.append(or_(*reach) if reach else false())
+        if scope.within_unit_ids is not None:
+            conditions.append(table.c.unit_id.in_(scope.within_unit_ids))
+        rows = await self._session.execute(select(table).where(*conditions))
+        return [_employee(row) for row in rows]
 
     async def headed_unit_ids(self, employee_id: str) -> list[str]:
         table = self._units

@@ -6,16 +6,13 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.chassis.database import upsert
-from services.chassis.directory.model import DirectoryEmployee
-from services.chassis.directory.reader import report_ids
 from services.chassis.timestamps import as_utc
 from services.goals.adapters import tables
 from services.goals.domain.check_ins import Cadence, CheckIn, CheckInCadence
-from services.goals.service_layer.ports import EmployeeScope
 
 _CHUNK = 500
 
@@ -115,22 +112,6 @@ class CheckInRepository:
             statement.on_conflict_do_update(index_elements=[table.c.tenant_id, table.c.unit_id], set_=values)
         )
 
-    async def active_employees(self, scope: EmployeeScope) -> list[DirectoryEmployee]:
-        """One query over goals' read model of org, however many units and reports the scope spans."""
-        table = tables.directory.employees
-        conditions = [table.c.tenant_id == self._tenant_id, table.c.active.is_(True)]
-        if not scope.everyone:
-            reach: list[ColumnElement[bool]] = []
-            if scope.unit_ids:
-                reach.append(table.c.unit_id.in_(scope.unit_ids))
-            if scope.reports_to is not None:
-                reach.append(table.c.id.in_(report_ids(tables.directory, self._tenant_id, scope.reports_to)))
-            conditions.append(or_(*reach) if reach else false())
-        if scope.within_unit_ids is not None:
-            conditions.append(table.c.unit_id.in_(scope.within_unit_ids))
-        rows = await self._session.execute(select(table).where(*conditions))
-        return [_directory_employee(row) for row in rows]
-
 
 def _older_than(check_in: CheckIn) -> ColumnElement[bool]:
     table = tables.check_ins
@@ -168,16 +149,4 @@ def _cadence(row: Row[Any]) -> CheckInCadence:
         cadence=Cadence(row.cadence),
         started_on=row.started_on,
         updated_at=as_utc(row.updated_at),
-    )
-
-
-def _directory_employee(row: Row[Any]) -> DirectoryEmployee:
-    return DirectoryEmployee(
-        id=row.id,
-        employee_number=row.employee_number,
-        display_name=row.display_name,
-        unit_id=row.unit_id,
-        position_id=row.position_id,
-        manager_id=row.manager_id,
-        active=row.active,
     )

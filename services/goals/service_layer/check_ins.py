@@ -21,7 +21,7 @@ from services.chassis.directory.access import (
     may_manage_employee,
     may_manage_unit,
 )
-from services.chassis.directory.model import DirectoryEmployee, DirectoryUnit
+from services.chassis.directory.model import DirectoryEmployee, DirectoryUnit, EmployeeScope
 from services.chassis.errors import FieldViolation, InvalidArgument, NotFound, PermissionDenied
 from services.chassis.paging import PageRequest
 from services.goals.domain.check_ins import (
@@ -36,7 +36,7 @@ from services.goals.domain.check_ins import (
     latest_date_anywhere,
     overdue_check_in,
 )
-from services.goals.service_layer.ports import EmployeeScope, GoalsUnitOfWork, UnitOfWorkFactory
+from services.goals.service_layer.ports import GoalsUnitOfWork, UnitOfWorkFactory
 
 
 async def record_check_in(
@@ -174,7 +174,7 @@ async def list_overdue_check_ins(
         cadences = await uow.check_ins.cadences()
         if not cadences:
             return [], ""
-        employees = await uow.check_ins.active_employees(scope)
+        employees = await uow.directory.active_employees(scope)
         if not await hr_covers_employee(uow.directory, principal, principal.subject):
             employees = [employee for employee in employees if employee.id != principal.subject]
         units = await uow.directory.units({employee.unit_id for employee in employees})

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from services.chassis.directory.model import DirectoryEmployee, DirectoryUnit
+from services.chassis.directory.model import DirectoryEmployee, DirectoryUnit, EmployeeScope
 from services.chassis.unit_of_work import UnitOfWork
 from services.goals.domain.alert_rules import Alert, AlertRule, AlertState, SubjectWatch
 from services.goals.domain.check_ins import CheckIn, CheckInCadence
@@ -34,6 +34,7 @@ class Directory(Protocol):
     async def employees_in_units(
         self, unit_ids: Iterable[str], *, active_only: bool = True
     ) -> list[DirectoryEmployee]: ...
+    async def active_employees(self, scope: EmployeeScope) -> list[DirectoryEmployee]: ...
     async def headed_unit_ids(self, employee_id: str) -> list[str]: ...
     async def responsible_for_employee(self, employee_id: str) -> str | None: ...
     async def responsible_for_unit(self, unit_id: str) -> str | None: ...
@@ -180,17 +181,6 @@ class Alerts(Protocol):
 # --- check-ins (G5)
 
 
-@dataclass(frozen=True)
-class EmployeeScope:
-    """Active employees of the directory: everyone, or those in `unit_ids` and those reporting (directly
-    or not) to `reports_to`; only those in `within_unit_ids` when it is given."""
-
-    everyone: bool = False
-    unit_ids: tuple[str, ...] = ()
-    reports_to: str | None = None
-    within_unit_ids: tuple[str, ...] | None = None
-
-
 class CheckIns(Protocol):
     async def get(self, check_in_id: str) -> CheckIn | None: ...
     async def add(self, check_in: CheckIn) -> None: ...
@@ -200,7 +190,6 @@ class CheckIns(Protocol):
     async def cadences(self) -> dict[str, CheckInCadence]: ...
     async def cadence_page(self, after: str | None, limit: int) -> list[CheckInCadence]: ...
     async def save_cadence(self, cadence: CheckInCadence) -> None: ...
-    async def active_employees(self, scope: EmployeeScope) -> list[DirectoryEmployee]: ...
 
 
 class GoalsUnitOfWork(UnitOfWork, Protocol):
