@@ -56,6 +56,18 @@ class ResourceExhausted(FulcrumError):
     """A limit was reached (rate, size)."""
 
 
+def refuse(violations: Iterable[FieldViolation]) -> None:
+    """Raise one InvalidArgument naming every violation, when there is any."""
+    found = list(violations)
+    if found:
+        raise InvalidArgument("; ".join(f"{v.field} {v.description}" for v in found), found)
+
+
+def check_fields(checks: dict[str, str | None]) -> None:
+    """Raise one InvalidArgument naming every field whose check found a problem (None is no problem)."""
+    refuse(FieldViolation(name, problem) for name, problem in checks.items() if problem)
+
+
 def require(condition: bool, field: str, description: str) -> None:
     """Raise InvalidArgument for one field unless `condition` holds."""
     if not condition:

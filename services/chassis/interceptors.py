@@ -43,6 +43,11 @@ REQUEST_ID_KEY = "x-request-id"
 AUTHORIZATION_KEY = "authorization"
 TENANT_ID_KEY = "x-tenant-id"
 MAX_REQUEST_ID_LENGTH = 128
+# An error travels in trailing metadata, which clients cap (8 KiB by default): a request naming a huge id
+# or breaking thousands of rules must still get its INVALID_ARGUMENT, not RESOURCE_EXHAUSTED.
+MAX_ERROR_MESSAGE_LENGTH = 1000
+MAX_VIOLATIONS = 20
+MAX_VIOLATION_TEXT = 200
 
 # Health checks and reflection answer without a token: probes and tools have none.
 INFRASTRUCTURE_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
@@ -218,9 +223,21 @@ async def abort_with_error(context: grpc.aio.ServicerContext, error: FulcrumErro
 
 
 def status_for(error: FulcrumError) -> status_pb2.Status:
+    """The status of an error, small enough for the trailing metadata whatever the request held: the
+    message and each violation are shortened, and at most MAX_VIOLATIONS violations are sent."""
     code = next((code for kind, code in _STATUS_CODES if isinstance(error, kind)), code_pb2.INVALID_ARGUMENT)
-    status = status_pb2.Status(code=code, message=error.message)
-    if not error.violations:
+    message = _shortened(error.message, MAX_ERROR_MESSAGE_LENGTH)
+    violations = [
+        FieldViolation(
+            _shortened(violation.field, MAX_VIOLATION_TEXT),
+            _shortened(violation.description, MAX_VIOLATION_TEXT),
+        )
+        for violation in error.violations[:MAX_VIOLATIONS]
+    ]
+    if len(error.violations) > MAX_VIOLATIONS:
+        message += f" ({len(error.violations)} problems; the first {MAX_VIOLATIONS} are listed)"
+    status = status_pb2.Status(code=code, message=message)
+    if not violations:
         return status
     detail = any_pb2.Any()
     if isinstance(error, FailedPrecondition):
@@ -230,7 +247,7 @@ def status_for(error: FulcrumError) -> status_pb2.Status:
                     error_details_pb2.PreconditionFailure.Violation(
                         subject=violation.field, description=violation.description
                     )
-                    for violation in error.violations
+                    for violation in violations
                 ]
             )
         )
@@ -241,12 +258,16 @@ def status_for(error: FulcrumError) -> status_pb2.Status:
                     error_details_pb2.BadRequest.FieldViolation(
                         field=violation.field, description=violation.description
                     )
-                    for violation in error.violations
+                    for violation in violations
                 ]
             )
         )
     status.details.append(detail)
     return status
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def wrap_handler(

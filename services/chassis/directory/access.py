@@ -56,6 +56,18 @@ async def may_act_for_employee(directory: Directory, principal: Principal, emplo
     return await may_manage_employee(directory, principal, employee_id)
 
 
+async def managed_unit_ids(directory: Directory, principal: Principal) -> list[str]:
+    """The units whose people the caller manages without being their manager in the reporting line:
+    the units they head and, for HR, the units of their scope, each with every unit below it. Admins
+    and HR of the whole tenant reach everyone besides: callers ask is_tenant_wide_hr first."""
+    if not _same_tenant(directory, principal):
+        return []
+    roots = set(await directory.headed_unit_ids(principal.subject))
+    if principal.has_role(ROLE_HR):
+        roots.update(principal.hr_unit_ids)
+    return await directory.subtrees_ids(roots) if roots else []
+
+
 async def may_manage_unit(directory: Directory, principal: Principal, unit_id: str) -> bool:
     """The head of the unit or of a unit above it, or HR covering it."""
     if not _same_tenant(directory, principal):

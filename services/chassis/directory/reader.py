@@ -94,6 +94,26 @@ class Directory:
         )
         return list((await self._session.execute(query)).scalars())
 
+    async def subtrees_ids(self, unit_ids: Iterable[str]) -> list[str]:
+        """The units and every unit below any of them, each once, in tree order; unknown ids add nothing.
+        Two queries however many units are named."""
+        roots = await self.units(unit_ids)
+        if not roots:
+            return []
+        table = self._units
+        below_a_root = or_(
+            *(
+                and_(table.c.path >= unit.path, table.c.path < subtree_upper_bound(unit.path))
+                for unit in roots.values()
+            )
+        )
+        query = (
+            select(table.c.id)
+            .where(self._in_tenant(table), table.c.deleted.is_(False), below_a_root)
+            .order_by(table.c.path)
+        )
+        return list((await self._session.execute(query)).scalars())
+
     async def unit_ancestor_ids(self, unit_id: str) -> list[str]:
         """The units above this one, nearest first."""
         unit = await self.unit(unit_id)

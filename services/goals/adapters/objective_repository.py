@@ -345,11 +345,17 @@ class KeyResultRepository(_TreeRepository[KeyResult]):
         )
         return await self._all(query)
 
-    async def bound_to_metrics(self, metric_codes: Iterable[str]) -> list[KeyResult]:
-        codes = list(set(metric_codes))
-        if not codes:
+    async def bound_to_metrics(
+        self, metric_codes: Iterable[str], scope_ids: Iterable[str]
+    ) -> list[KeyResult]:
+        """The key results bound to any of the metrics at any of the scopes (one indexed query)."""
+        codes, scopes = list(set(metric_codes)), list(set(scope_ids))
+        if not codes or not scopes:
             return []
-        query = select(self.table).where(self._in_tenant(), self.table.c.metric_code.in_(codes))
+        columns = self.table.c
+        query = select(self.table).where(
+            self._in_tenant(), columns.metric_code.in_(codes), columns.scope_id.in_(scopes)
+        )
         return await self._all(query)
 
     async def count_bound_to_metric(self, metric_code: str) -> int:

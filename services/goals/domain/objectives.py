@@ -14,7 +14,6 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from services.chassis.errors import FieldViolation, InvalidArgument
 from services.goals.domain.periods import PeriodKind
 from services.goals.domain.progress import (
     Direction,
@@ -197,14 +196,6 @@ def is_within(path: str, ancestor_path: str) -> bool:
 def subtree_upper_bound(path: str) -> str:
     """The smallest string greater than every string starting with `path` (which ends in "/")."""
     return path[:-1] + chr(ord(SEPARATOR) + 1)
-
-
-def check_fields(checks: dict[str, str | None]) -> None:
-    """Raise one InvalidArgument naming every field whose check found a problem."""
-    violations = [FieldViolation(name, problem) for name, problem in checks.items() if problem]
-    if violations:
-        summary = "; ".join(f"{v.field} {v.description}" for v in violations)
-        raise InvalidArgument(summary, violations)
 
 
 def text_problem(value: str, limit: int, *, required: bool) -> str | None:

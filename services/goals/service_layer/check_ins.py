@@ -13,16 +13,17 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from operator import attrgetter
 
-from services.chassis.context import ROLE_HR, Principal
+from services.chassis.context import Principal
 from services.chassis.directory.access import (
     hr_covers_employee,
     is_tenant_wide_hr,
+    managed_unit_ids,
     may_act_for_employee,
     may_manage_employee,
     may_manage_unit,
 )
 from services.chassis.directory.model import DirectoryEmployee, DirectoryUnit, EmployeeScope
-from services.chassis.errors import FieldViolation, InvalidArgument, NotFound, PermissionDenied
+from services.chassis.errors import FieldViolation, NotFound, PermissionDenied, refuse
 from services.chassis.paging import PageRequest
 from services.goals.domain.check_ins import (
     Cadence,
@@ -49,6 +50,7 @@ async def record_check_in(
     objective_ids: Sequence[str],
     request_id: str,
 ) -> CheckIn:
+    """Records a 1:1 the caller held with the employee as their manager (never the employee themself)."""
     now = _now()
     if violations := check_in_violations(
         employee_id=employee_id,
@@ -57,7 +59,7 @@ async def record_check_in(
         objective_ids=objective_ids,
         latest=latest_date_anywhere(now),
     ):
-        raise _invalid(violations)
+        refuse(violations)
     async with uows(principal.tenant_id) as uow:
         if (prior := await uow.recall(principal, "RecordCheckIn", request_id)) is not None:
             return await _existing_check_in(uow, prior)
@@ -93,7 +95,7 @@ async def list_check_ins(
 ) -> tuple[list[CheckIn], str]:
     """The employee's log, newest first: for the employee, those who manage them and HR covering them."""
     if problem := id_problem(employee_id):
-        raise _invalid([FieldViolation("employee_id", problem)])
+        refuse([FieldViolation("employee_id", problem)])
     async with uows(principal.tenant_id) as uow:
         if not await may_act_for_employee(uow.directory, principal, employee_id):
             raise NotFound(f"no employee {employee_id}")
@@ -101,7 +103,7 @@ async def list_check_ins(
         if page.after is not None:
             after = await uow.check_ins.get(page.after)
             if after is None or after.employee_id != employee_id:
-                raise _invalid([FieldViolation("page_token", "is not a page token of this employee's log")])
+                refuse([FieldViolation("page_token", "is not a page token of this employee's log")])
         check_ins = await uow.check_ins.log_page(employee_id, after, page.size)
         return check_ins, page.next_token(check_ins, attrgetter("id"))
 
@@ -118,8 +120,8 @@ async def set_check_in_cadence(
         violations.append(
             FieldViolation("cadence.cadence", "is required: weekly, biweekly, monthly or quarterly")
         )
-    if violations or cadence is None:
-        raise _invalid(violations)
+    refuse(violations)
+    assert cadence is not None, "a missing cadence is refused above"
     async with uows(principal.tenant_id) as uow:
         if (prior := await uow.recall(principal, "SetCheckInCadence", request_id)) is not None:
             return await _existing_cadence(uow, prior)
@@ -150,6 +152,7 @@ async def set_check_in_cadence(
 async def list_check_in_cadences(
     uows: UnitOfWorkFactory, principal: Principal, page: PageRequest
 ) -> tuple[list[CheckInCadence], str]:
+    """Every cadence set on a unit of the tenant, by unit id: anyone of the tenant reads them."""
     async with uows(principal.tenant_id) as uow:
         cadences = await uow.check_ins.cadence_page(page.after, page.size)
         return cadences, page.next_token(cadences, attrgetter("unit_id"))
@@ -162,7 +165,7 @@ async def list_overdue_check_ins(
     next check-in is past due, most overdue first. An employee is due only under a cadence (their unit's
     or the nearest unit's above it) and with someone to hold it (a manager, or a unit head above them)."""
     if unit_id and (problem := id_problem(unit_id)):
-        raise _invalid([FieldViolation("unit_id", problem)])
+        refuse([FieldViolation("unit_id", problem)])
     today = _now().date()
     async with uows(principal.tenant_id) as uow:
         scope = await _manageable(uow, principal)
@@ -202,13 +205,8 @@ async def _manageable(uow: GoalsUnitOfWork, principal: Principal) -> EmployeeSco
     head, and those of HR's scope; everyone for an admin and HR of the whole tenant."""
     if is_tenant_wide_hr(principal):
         return EmployeeScope(everyone=True)
-    roots = set(await uow.directory.headed_unit_ids(principal.subject))
-    if principal.has_role(ROLE_HR):
-        roots.update(principal.hr_unit_ids)
-    unit_ids: set[str] = set()
-    for root in roots:
-        unit_ids.update(await uow.directory.unit_subtree_ids(root))
-    return EmployeeScope(unit_ids=tuple(sorted(unit_ids)), reports_to=principal.subject)
+    unit_ids = await managed_unit_ids(uow.directory, principal)
+    return EmployeeScope(unit_ids=tuple(unit_ids), reports_to=principal.subject)
 
 
 async def _holders(
@@ -256,7 +254,7 @@ async def _check_objectives_exist(uow: GoalsUnitOfWork, objective_ids: Sequence[
         for index, objective_id in enumerate(objective_ids)
         if objective_id not in known
     ]:
-        raise _invalid(unknown)
+        refuse(unknown)
 
 
 async def _existing_check_in(uow: GoalsUnitOfWork, check_in_id: str) -> CheckIn:
@@ -271,10 +269,6 @@ async def _existing_cadence(uow: GoalsUnitOfWork, unit_id: str) -> CheckInCadenc
     if cadence is None:
         raise NotFound(f"no cadence for unit {unit_id}")
     return cadence
-
-
-def _invalid(violations: list[FieldViolation]) -> InvalidArgument:
-    return InvalidArgument("; ".join(f"{v.field} {v.description}" for v in violations), violations)
 
 
 def _now() -> datetime:

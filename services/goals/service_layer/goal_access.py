@@ -10,9 +10,10 @@ covering them. Partner systems never change objectives.
 
 from __future__ import annotations
 
-from services.chassis.context import ROLE_ADMIN, ROLE_HR, ROLE_PARTNER, Principal
+from services.chassis.context import ROLE_ADMIN, ROLE_PARTNER, Principal
 from services.chassis.directory.access import (
     is_tenant_wide_hr,
+    managed_unit_ids,
     may_act_for_employee,
     may_manage_employee,
     may_manage_unit,
@@ -96,10 +97,5 @@ async def objective_visibility(uow: GoalsUnitOfWork, principal: Principal) -> Ob
     """The objectives the caller may read, as a filter for lists: the same rule as may_read."""
     if is_tenant_wide_hr(principal) or principal.has_role(ROLE_ADMIN, ROLE_PARTNER):
         return ObjectiveVisibility(everyone=True)
-    scope = list(await uow.directory.headed_unit_ids(principal.subject))
-    if principal.has_role(ROLE_HR):
-        scope.extend(principal.hr_unit_ids)
-    unit_ids: set[str] = set()
-    for unit_id in set(scope):
-        unit_ids.update(await uow.directory.unit_subtree_ids(unit_id))
-    return ObjectiveVisibility(viewer_id=principal.subject, unit_ids=tuple(sorted(unit_ids)))
+    unit_ids = await managed_unit_ids(uow.directory, principal)
+    return ObjectiveVisibility(viewer_id=principal.subject, unit_ids=tuple(unit_ids))

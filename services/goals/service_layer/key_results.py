@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from services.chassis.context import Principal
-from services.chassis.errors import FailedPrecondition, FieldViolation, InvalidArgument
+from services.chassis.errors import FailedPrecondition, FieldViolation, InvalidArgument, check_fields
 from services.chassis.field_mask import checked_paths
 from services.chassis.paging import PageRequest
 from services.goals.domain.objectives import (
@@ -23,7 +23,6 @@ from services.goals.domain.objectives import (
     KeyResultValue,
     Measure,
     MetricBinding,
-    check_fields,
     depth_problem,
     number_problem,
     path_of,
@@ -212,6 +211,7 @@ async def record_key_result_value(
     note: str,
     request_id: str,
 ) -> KeyResult:
+    """Records a typed-in value of a manually measured key result in its history; progress rolls up."""
     check_fields({"value": number_problem(value), "note": text_problem(note, MAX_NOTE, required=False)})
     async with uows(principal.tenant_id) as uow:
         if (prior := await uow.recall(principal, "RecordKeyResultValue", request_id)) is not None:
@@ -268,9 +268,10 @@ async def refresh_bound_key_results(uow: GoalsUnitOfWork, values: Sequence[Metri
             latest[key] = value
     if not latest:
         return
-    bound = [
-        kr for kr in await uow.key_results.bound_to_metrics({key[0] for key in latest}) if _takes(kr, latest)
-    ]
+    candidates = await uow.key_results.bound_to_metrics(
+        {key[0] for key in latest}, {key[2] for key in latest}
+    )
+    bound = [key_result for key_result in candidates if _takes(key_result, latest)]
     if not bound:
         return
     roots = await lock_trees(uow, [kr.path for kr in bound])

@@ -9,7 +9,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from operator import attrgetter
 
-from services.chassis.context import ROLE_ADMIN, ROLE_HR, Principal
+from services.chassis.context import Principal
+from services.chassis.directory.access import is_tenant_wide_hr
 from services.chassis.errors import (
     Aborted,
     AlreadyExists,
@@ -18,6 +19,7 @@ from services.chassis.errors import (
     InvalidArgument,
     NotFound,
     PermissionDenied,
+    refuse,
 )
 from services.chassis.field_mask import checked_paths
 from services.chassis.paging import PageRequest
@@ -48,11 +50,12 @@ UPDATABLE_METRIC_FIELDS = (
 async def create_metric(
     uows: UnitOfWorkFactory, principal: Principal, *, code: str, draft: MetricDraft, request_id: str
 ) -> Metric:
+    """Adds a metric under a code the catalog does not have yet."""
     _require_catalog_writer(principal)
     violations = draft_violations(draft)
     if (problem := code_problem(code)) is not None:
         violations.insert(0, FieldViolation("metric.code", problem))
-    _refuse(violations)
+    refuse(violations)
     async with uows(principal.tenant_id) as uow:
         await _lock_catalog(uow, principal)
         if (prior := await uow.recall(principal, "CreateMetric", request_id)) is not None:
@@ -70,6 +73,7 @@ async def create_metric(
 
 
 async def get_metric(uows: UnitOfWorkFactory, principal: Principal, code: str) -> Metric:
+    """The catalog's metric with this code; NOT_FOUND when the tenant has none."""
     _require_code(code)
     async with uows(principal.tenant_id) as uow:
         return await _existing(uow, code)
@@ -78,6 +82,7 @@ async def get_metric(uows: UnitOfWorkFactory, principal: Principal, code: str) -
 async def list_metrics(
     uows: UnitOfWorkFactory, principal: Principal, category: str, page: PageRequest
 ) -> tuple[list[Metric], str]:
+    """The catalog by code, in one category when one is named."""
     async with uows(principal.tenant_id) as uow:
         metrics = await uow.metrics.page(category or None, page.after, page.size)
         return metrics, page.next_token(metrics, attrgetter("code"))
@@ -108,7 +113,7 @@ async def update_metric(
                 "read it again and retry"
             )
         draft = replace(MetricDraft.of(metric), **{path: getattr(requested, path) for path in paths})
-        _refuse(draft_violations(draft))
+        refuse(draft_violations(draft))
         updated = replace(
             draft.metric(principal.tenant_id, code),
             template=metric.template,
@@ -185,19 +190,13 @@ async def apply_metric_template(
 
 
 def _require_catalog_writer(principal: Principal) -> None:
-    if not (principal.has_role(ROLE_ADMIN) or (principal.has_role(ROLE_HR) and not principal.hr_unit_ids)):
+    if not is_tenant_wide_hr(principal):
         raise PermissionDenied("only an admin or HR for the whole tenant may change the metric catalog")
 
 
 def _require_code(code: str, field: str = "metric_code") -> None:
     if not code:
         raise InvalidArgument(f"{field} is required", [FieldViolation(field, "is required")])
-
-
-def _refuse(violations: list[FieldViolation]) -> None:
-    if violations:
-        summary = "; ".join(f"{v.field} {v.description}" for v in violations)
-        raise InvalidArgument(summary, violations)
 
 
 async def _lock_catalog(uow: GoalsUnitOfWork, principal: Principal) -> None:
@@ -209,7 +208,8 @@ async def _lock_catalog(uow: GoalsUnitOfWork, principal: Principal) -> None:
 async def _existing(uow: GoalsUnitOfWork, code: str) -> Metric:
     metric = await uow.metrics.get(code)
     if metric is None:
-        raise NotFound(f"no metric {code}")
+        # The code is echoed only when it could be one: a huge one would overflow gRPC's trailers.
+        raise NotFound(f"no metric {code}" if code_problem(code) is None else "no metric with that code")
     return metric
 
 

@@ -12,7 +12,13 @@ from datetime import date
 from typing import Any
 
 from services.chassis.context import Principal
-from services.chassis.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from services.chassis.errors import (
+    FailedPrecondition,
+    FieldViolation,
+    InvalidArgument,
+    NotFound,
+    check_fields,
+)
 from services.chassis.field_mask import checked_paths
 from services.chassis.paging import PageRequest
 from services.goals.domain.objectives import (
@@ -23,7 +29,6 @@ from services.goals.domain.objectives import (
     ObjectiveFilter,
     ObjectiveLevel,
     alignment_problem,
-    check_fields,
     date_problem,
     depth_problem,
     level_problems,
@@ -125,6 +130,7 @@ async def create_objective(
 async def get_objective(
     uows: UnitOfWorkFactory, principal: Principal, objective_id: str
 ) -> tuple[Objective, list[KeyResult]]:
+    """The objective the caller may read, with its key results in the order they were created."""
     async with uows(principal.tenant_id) as uow:
         objective = await readable_objective(uow, principal, objective_id)
         return objective, await uow.key_results.of_objective(objective.id)

@@ -57,14 +57,6 @@ def date_problem(value: str) -> str | None:
     return None
 
 
-def check_fields(checks: dict[str, str | None]) -> None:
-    """Raise one InvalidArgument naming every field whose check found a problem."""
-    violations = [FieldViolation(name, problem) for name, problem in checks.items() if problem]
-    if violations:
-        summary = "; ".join(f"{v.field} {v.description}" for v in violations)
-        raise InvalidArgument(summary, violations)
-
-
 def check_unit_move(unit: Unit, new_parent: Unit | None) -> None:
     if new_parent is not None and is_within(new_parent.path, unit.path):
         raise InvalidArgument(

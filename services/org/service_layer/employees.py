@@ -14,13 +14,13 @@ from services.chassis.errors import (
     FieldViolation,
     InvalidArgument,
     NotFound,
+    check_fields,
 )
 from services.chassis.field_mask import checked_paths
 from services.chassis.paging import PageRequest
 from services.org.domain.model import Employee, EmployeesChanged, EmploymentStatus
 from services.org.domain.paths import ancestor_ids, path_of
 from services.org.domain.rules import (
-    check_fields,
     check_manager,
     code_problem,
     date_problem,

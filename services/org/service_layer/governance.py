@@ -6,7 +6,7 @@ from dataclasses import replace
 from operator import attrgetter
 
 from services.chassis.context import Principal
-from services.chassis.errors import FieldViolation, InvalidArgument, NotFound
+from services.chassis.errors import FieldViolation, InvalidArgument, NotFound, check_fields
 from services.chassis.paging import PageRequest
 from services.org.domain.model import (
     ResponsibilitiesChanged,
@@ -16,7 +16,7 @@ from services.org.domain.model import (
     RoleGrantsChanged,
     SubjectKind,
 )
-from services.org.domain.rules import check_fields, text_problem
+from services.org.domain.rules import text_problem
 from services.org.service_layer.access import require_admin, require_tenant_wide_hr
 from services.org.service_layer.common import check_version, existing_position, existing_unit, new_id, now
 from services.org.service_layer.ports import Responsibilities, RoleGrants, UnitOfWorkFactory

@@ -7,11 +7,17 @@ from operator import attrgetter
 from typing import Any
 
 from services.chassis.context import Principal
-from services.chassis.errors import AlreadyExists, FailedPrecondition, FieldViolation, InvalidArgument
+from services.chassis.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    FieldViolation,
+    InvalidArgument,
+    check_fields,
+)
 from services.chassis.field_mask import checked_paths
 from services.chassis.paging import PageRequest
 from services.org.domain.model import Position, PositionsChanged
-from services.org.domain.rules import MAX_LONG_TEXT, check_fields, code_problem, text_problem
+from services.org.domain.rules import MAX_LONG_TEXT, code_problem, text_problem
 from services.org.service_layer.access import require_org_writer
 from services.org.service_layer.common import check_version, existing_position, existing_unit, new_id, now
 from services.org.service_layer.ports import OrgUnitOfWork, UnitOfWorkFactory

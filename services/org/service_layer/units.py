@@ -12,12 +12,13 @@ from services.chassis.errors import (
     FieldViolation,
     InvalidArgument,
     NotFound,
+    check_fields,
 )
 from services.chassis.field_mask import checked_paths
 from services.chassis.paging import PageRequest
 from services.org.domain.model import Unit, UnitsChanged
 from services.org.domain.paths import path_of
-from services.org.domain.rules import check_fields, check_unit_move, code_problem, text_problem
+from services.org.domain.rules import check_unit_move, code_problem, text_problem
 from services.org.service_layer.access import require_org_writer
 from services.org.service_layer.common import check_version, existing_unit, lock_tree, new_id, now
 from services.org.service_layer.ports import OrgUnitOfWork, UnitOfWorkFactory

@@ -14,7 +14,9 @@ from tests.integration.goals.helpers import build_plant
 from tests.integration.goals.objectives_helpers import (
     ALIGNED,
     EMPLOYEE,
+    HIGHER,
     LOWER,
+    MANUAL,
     TEAM,
     create_key_result,
     create_objective,
@@ -218,6 +220,54 @@ async def test_a_retried_request_returns_the_first_result_and_changes_nothing_mo
         goals_pb2.ListKeyResultValuesRequest(key_result_id=key_result.id), metadata=admin
     )
     assert [v.value for v in values.values] == [0.5]
+
+
+async def test_every_change_retried_with_its_request_id_changes_nothing_more(goals: GoalsHarness) -> None:
+    admin = goals.admin(new_tenant())
+    strategy = await create_objective(goals, admin, "Strategy")
+    child = await create_objective(goals, admin, "Child")
+    child_key_result = await create_key_result(goals, admin, child.id, "Child's")
+    await record(goals, admin, child_key_result.id, 1)
+    stub = goals.stub
+    create = goals_pb2.CreateKeyResultRequest(
+        key_result=goals_pb2.KeyResult(
+            objective_id=strategy.id, title="Once", target_value=1, direction=HIGHER, measure=MANUAL
+        ),
+        request_id="create-kr",
+    )
+    reweigh = goals_pb2.UpdateKeyResultRequest(
+        key_result=goals_pb2.KeyResult(weight=3), update_mask=mask("weight"), request_id="reweigh-kr"
+    )
+    realign = goals_pb2.AlignObjectiveRequest(
+        objective_id=child.id, parent_objective_id=strategy.id, request_id="align-child"
+    )
+    retitle = goals_pb2.UpdateObjectiveRequest(
+        objective=goals_pb2.Objective(id=child.id, title="Renamed"), update_mask=mask("title"), request_id="t"
+    )
+    drop_key_result = goals_pb2.DeleteKeyResultRequest(request_id="drop-kr")
+    drop_child = goals_pb2.DeleteObjectiveRequest(objective_id=child.id, request_id="drop-child")
+
+    created = (await stub.CreateKeyResult(create, metadata=admin)).key_result
+    reweigh.key_result.id = drop_key_result.key_result_id = created.id
+    reweighed = (await stub.UpdateKeyResult(reweigh, metadata=admin)).key_result
+    aligned = (await stub.AlignObjective(realign, metadata=admin)).objective
+    assert await progress_of(goals, admin, strategy.id) == pytest.approx(0.25)
+    retitled = (await stub.UpdateObjective(retitle, metadata=admin)).objective
+    async with nothing_changes(goals):
+        assert (await stub.CreateKeyResult(create, metadata=admin)).key_result.id == created.id
+        assert (await stub.UpdateKeyResult(reweigh, metadata=admin)).key_result == reweighed
+        assert (await stub.AlignObjective(realign, metadata=admin)).objective.version == retitled.version
+        assert (await stub.UpdateObjective(retitle, metadata=admin)).objective == retitled
+    assert aligned.parent_objective_id == strategy.id
+    assert [kr.id for kr in (await get_objective(goals, admin, strategy.id)).key_results] == [created.id]
+
+    await stub.DeleteKeyResult(drop_key_result, metadata=admin)
+    await stub.DeleteObjective(drop_child, metadata=admin)
+    async with nothing_changes(goals):
+        await stub.DeleteKeyResult(drop_key_result, metadata=admin)
+        await stub.DeleteObjective(drop_child, metadata=admin)
+    assert (await get_objective(goals, admin, strategy.id)).key_results == []
+    assert await progress_of(goals, admin, strategy.id) == 0.0
 
 
 async def test_an_update_against_a_stale_version_is_aborted(goals: GoalsHarness) -> None:
