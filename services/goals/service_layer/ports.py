@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from services.chassis.directory.model import DirectoryEmployee, DirectoryUnit, EmployeeScope
+from services.chassis.directory.ports import DirectoryReader
 from services.chassis.unit_of_work import UnitOfWork
 from services.goals.domain.alert_rules import Alert, AlertRule, AlertState, SubjectWatch
 from services.goals.domain.check_ins import CheckIn, CheckInCadence
@@ -18,28 +18,6 @@ from services.goals.domain.metrics import Metric
 from services.goals.domain.objectives import KeyResult, KeyResultValue, Objective, ObjectiveFilter
 from services.goals.domain.periods import InputTotal, PeriodKind
 from services.goals.domain.readings import Bucket, InputKey, MetricValue, Reading, ScopeKind
-
-
-class Directory(Protocol):
-    """Who is who, from goals' read model of org's events (services/chassis/directory)."""
-
-    async def employee(self, employee_id: str) -> DirectoryEmployee | None: ...
-    async def employees(self, employee_ids: Iterable[str]) -> dict[str, DirectoryEmployee]: ...
-    async def unit(self, unit_id: str) -> DirectoryUnit | None: ...
-    async def units(self, unit_ids: Iterable[str]) -> dict[str, DirectoryUnit]: ...
-    async def manager_chain(self, employee_id: str) -> list[str]: ...
-    async def is_manager_above(self, manager_id: str, employee_id: str) -> bool: ...
-    async def unit_subtree_ids(self, unit_id: str) -> list[str]: ...
-    async def subtrees_ids(self, unit_ids: Iterable[str]) -> list[str]: ...
-    async def unit_ancestor_ids(self, unit_id: str) -> list[str]: ...
-    async def employees_in_units(
-        self, unit_ids: Iterable[str], *, active_only: bool = True
-    ) -> list[DirectoryEmployee]: ...
-    async def active_employees(self, scope: EmployeeScope) -> list[DirectoryEmployee]: ...
-    async def headed_unit_ids(self, employee_id: str) -> list[str]: ...
-    async def responsible_for_employee(self, employee_id: str) -> str | None: ...
-    async def responsible_for_unit(self, unit_id: str) -> str | None: ...
-
 
 # --- objectives and key results (G1, G6)
 
@@ -197,7 +175,7 @@ class CheckIns(Protocol):
 
 class GoalsUnitOfWork(UnitOfWork, Protocol):
     tenant_id: str
-    directory: Directory
+    directory: DirectoryReader
     objectives: Objectives
     key_results: KeyResults
     metrics: Metrics
