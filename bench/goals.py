@@ -20,6 +20,7 @@ from typing import Any
 from fulcrum.goals.v1 import goals_pb2, goals_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.goal_forest import run_rollup_bench
 from bench.report import Figure
@@ -164,6 +165,8 @@ async def run_goals_bench() -> list[Figure]:
     with scratch_dir() as scratch:
         progress(f"raw insert of {READINGS:,} reading rows (building block)")
         raw_rate = await raw_insert_rate(plant, start, scratch / "raw-readings.db")
+        progress("the same rows, one transaction per 1,000-row message (building block)")
+        per_message_rate = await raw_insert_per_message_rate(plant, start, scratch / "raw-per-message.db")
         progress("serializing the readings messages")
         messages = [request_bytes(batch) for batch in reading_specs(plant, start)]
         async with running_service(SERVICE, build, scratch, TENANT_ID) as service:
@@ -196,7 +199,20 @@ async def run_goals_bench() -> list[Figure]:
             "sqlite.readings_core_executemany_rows_per_s",
             raw_rate,
             "rows/s",
-            note="building block: SQLAlchemy Core insert executemany of the same rows into `readings`",
+            note="building block: Core executemany of the same rows into `readings`, one transaction",
+        ),
+        Figure(
+            "goals.readings_per_s_vs_per_message_insert",
+            rate,
+            "readings/s",
+            per_message_rate,
+            "the same stream against the raw insert with one transaction per 1,000-row message",
+        ),
+        Figure(
+            "sqlite.readings_per_message_rows_per_s",
+            per_message_rate,
+            "rows/s",
+            note="building block: the same rows, Core executemany, one commit per 1,000-row message",
         ),
         *rollup_figures,
     ]
@@ -204,10 +220,8 @@ async def run_goals_bench() -> list[Figure]:
 
 async def raw_insert_rate(plant: Plant, start: datetime, database_file: Path) -> float:
     """Rows per second of SQLAlchemy Core executemany of the same readings into goals' own `readings`
-    table (built by its migrations), 10,000 rows a statement, in one transaction."""
-    url = f"sqlite+aiosqlite:///{database_file}"
-    await upgrade_async(SERVICE, url)
-    engine = create_engine(url)
+    table (built by its migrations), 10,000 rows a statement, all in one transaction."""
+    engine = await _fresh_readings_database(database_file)
     chunk: list[ReadingSpec] = []
     elapsed = 0.0
     try:
@@ -224,6 +238,29 @@ async def raw_insert_rate(plant: Plant, start: datetime, database_file: Path) ->
     finally:
         await engine.dispose()
     return READINGS / elapsed
+
+
+async def raw_insert_per_message_rate(plant: Plant, start: datetime, database_file: Path) -> float:
+    """The same rows, one transaction per message of 1,000 as the service must (a message is durable
+    before its answer): SQLAlchemy Core executemany and a commit per message."""
+    engine = await _fresh_readings_database(database_file)
+    elapsed = 0.0
+    try:
+        for batch in reading_specs(plant, start):
+            rows = table_rows(batch)
+            started = time.perf_counter()
+            async with engine.begin() as connection:
+                await connection.execute(insert(tables.readings), rows)
+            elapsed += time.perf_counter() - started
+    finally:
+        await engine.dispose()
+    return READINGS / elapsed
+
+
+async def _fresh_readings_database(database_file: Path) -> AsyncEngine:
+    url = f"sqlite+aiosqlite:///{database_file}"
+    await upgrade_async(SERVICE, url)
+    return create_engine(url)
 
 
 async def seed_directory(service: RunningService, plant: Plant) -> None:

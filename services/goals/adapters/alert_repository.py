@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Insert, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.chassis.database import upsert
 from services.goals.adapters import tables
+from services.goals.adapters.reading_repository import DriverStatement
 from services.goals.domain.alert_rules import Alert, AlertRule, AlertRuleScope, AlertState, SubjectWatch
 from services.goals.domain.alerting import Comparison, Watch
 from services.goals.domain.periods import PeriodKind
@@ -18,6 +19,31 @@ from services.goals.domain.readings import ScopeKind
 from services.goals.service_layer.ports import AlertFilter, AlertVisibility
 
 _CHUNK = 500
+_WATCH_COLUMNS = ("tenant_id", "rule_id", "subject_id", "open", "period_start", "open_alert_id")
+
+
+def _watches_lock(dialect_name: str) -> Insert:
+    table = tables.alert_watches
+    # A no-op update rather than DO NOTHING: it locks the rows that exist and returns them too.
+    return (
+        upsert(dialect_name, table)
+        .on_conflict_do_update(index_elements=table.primary_key.columns, set_={"open": table.c.open})
+        .returning(*(table.c[name] for name in _WATCH_COLUMNS[1:]))
+    )
+
+
+def _watches_upsert(dialect_name: str) -> Insert:
+    table = tables.alert_watches
+    statement = upsert(dialect_name, table)
+    return statement.on_conflict_do_update(
+        index_elements=table.primary_key.columns,
+        set_={name: statement.excluded[name] for name in ("open", "period_start", "open_alert_id")},
+    )
+
+
+# The watches are written on every message of readings: statements prepared once, as the readings'.
+_LOCK_WATCHES = DriverStatement(_watches_lock, _WATCH_COLUMNS)
+_SAVE_WATCHES = DriverStatement(_watches_upsert, _WATCH_COLUMNS)
 
 
 class AlertRepository:
@@ -96,54 +122,38 @@ class AlertRepository:
     async def watches_for_update(
         self, keys: Iterable[tuple[str, str]]
     ) -> dict[tuple[str, str], SubjectWatch]:
-        table = tables.alert_watches
         # Sorted, so that two batches lock the same watches in the same order and cannot deadlock.
         wanted = sorted(set(keys))
         if not wanted:
             return {}
-        rows = [
-            {"tenant_id": self._tenant_id, "rule_id": rule_id, "subject_id": subject_id, "open": False}
-            for rule_id, subject_id in wanted
-        ]
-        statement = upsert(await self._dialect(), table)
-        # A no-op update rather than DO NOTHING: it locks the rows that exist and returns them too.
-        statement = statement.on_conflict_do_update(
-            index_elements=table.primary_key.columns, set_={"open": table.c.open}
-        ).returning(table)
-        result = await self._session.execute(statement, rows)
+        rows = [(self._tenant_id, rule_id, subject_id, False, None, None) for rule_id, subject_id in wanted]
         watches = {}
-        for row in result:
-            watches[(row.rule_id, row.subject_id)] = SubjectWatch(
-                rule_id=row.rule_id,
-                subject_id=row.subject_id,
-                watch=Watch(open=row.open, period_start=row.period_start),
-                open_alert_id=row.open_alert_id,
+        for rule_id, subject_id, is_open, period_start, open_alert_id in await _LOCK_WATCHES.returning(
+            self._session, rows
+        ):
+            watches[(rule_id, subject_id)] = SubjectWatch(
+                rule_id=rule_id,
+                subject_id=subject_id,
+                watch=Watch(open=bool(is_open), period_start=_stored_day(period_start)),
+                open_alert_id=open_alert_id,
             )
         return watches
 
     async def save_watches(self, watches: Sequence[SubjectWatch]) -> None:
         if not watches:
             return
-        table = tables.alert_watches
         rows = [
-            {
-                "tenant_id": self._tenant_id,
-                "rule_id": watch.rule_id,
-                "subject_id": watch.subject_id,
-                "open": watch.watch.open,
-                "period_start": watch.watch.period_start,
-                "open_alert_id": watch.open_alert_id,
-            }
+            (
+                self._tenant_id,
+                watch.rule_id,
+                watch.subject_id,
+                watch.watch.open,
+                watch.watch.period_start,
+                watch.open_alert_id,
+            )
             for watch in sorted(watches, key=lambda watch: (watch.rule_id, watch.subject_id))
         ]
-        statement = upsert(await self._dialect(), table)
-        await self._session.execute(
-            statement.on_conflict_do_update(
-                index_elements=table.primary_key.columns,
-                set_={name: statement.excluded[name] for name in ("open", "period_start", "open_alert_id")},
-            ),
-            rows,
-        )
+        await _SAVE_WATCHES.executemany(self._session, rows)
 
     # --- alerts
 
@@ -286,9 +296,6 @@ class AlertRepository:
             "cleared_at": alert.cleared_at,
         }
 
-    async def _dialect(self) -> str:
-        return (await self._session.connection()).dialect.name
-
 
 def _alert(row: Any) -> Alert:
     return Alert(
@@ -310,6 +317,11 @@ def _alert(row: Any) -> Alert:
         cleared_value=row.cleared_value,
         cleared_at=None if row.cleared_at is None else _utc(row.cleared_at),
     )
+
+
+def _stored_day(stored: date | str | None) -> date | None:
+    # SQLite hands back the text SQLAlchemy stored, PostgreSQL a date.
+    return date.fromisoformat(stored) if isinstance(stored, str) else stored
 
 
 def _utc(moment: datetime) -> datetime:

@@ -56,7 +56,6 @@ ALERT_STATE_TO_PROTO = {
 }
 ALERT_STATE_FROM_PROTO = {value: state for state, value in ALERT_STATE_TO_PROTO.items()}
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # A timestamp beyond what datetime holds is as far as it goes: far ahead is refused as ahead of the
 # clock, far back is merely an old reading.
 _LATEST = datetime.max.replace(tzinfo=UTC)
@@ -81,10 +80,13 @@ def readings_from_messages(messages: Iterable[goals_pb2.Reading]) -> list[Readin
 
 
 def _moment(stamp: Timestamp) -> datetime:
+    seconds, nanos = stamp.seconds, stamp.nanos
     try:
-        return _EPOCH + timedelta(seconds=stamp.seconds, microseconds=stamp.nanos // 1000)
-    except OverflowError:
-        return _LATEST if stamp.seconds > 0 else _EARLIEST
+        # fromtimestamp, then the fraction: half the time of adding a timedelta to the epoch.
+        moment = datetime.fromtimestamp(seconds, UTC)
+        return moment + timedelta(microseconds=nanos // 1000) if nanos else moment
+    except (OverflowError, OSError, ValueError):
+        return _LATEST if seconds > 0 else _EARLIEST
 
 
 def _timestamp(moment: datetime | None) -> Timestamp | None:

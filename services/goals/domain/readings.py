@@ -165,20 +165,24 @@ def period_totals(readings: Iterable[Reading]) -> dict[InputKey, InputTotal]:
     daily: dict[tuple[str, str, ScopeKind, str, date], list[Reading]] = {}
     for reading in readings:
         assert reading.scope_kind is not None, "validated first"
-        assert reading.measure_time is not None, "validated first"
-        key = (
-            reading.metric_code,
-            reading.input,
-            reading.scope_kind,
-            reading.scope_id,
-            reading.measure_time.astimezone(UTC).date(),
-        )
-        daily.setdefault(key, []).append(reading)
+        moment = reading.measure_time
+        assert moment is not None, "validated first"
+        day = (moment if moment.tzinfo is UTC else moment.astimezone(UTC)).date()
+        key = (reading.metric_code, reading.input, reading.scope_kind, reading.scope_id, day)
+        same_day = daily.get(key)
+        if same_day is None:
+            daily[key] = [reading]
+        else:
+            same_day.append(reading)
+    periods_of_day: dict[date, list[Period]] = {}
     totals: dict[InputKey, InputTotal] = {}
     for (metric_code, input_name, scope_kind, scope_id, day), day_readings in daily.items():
         day_total = _total_of(day_readings)
-        for kind in PeriodKind:
-            key = InputKey(Bucket(metric_code, scope_kind, scope_id, period_on(kind, day)), input_name)
+        periods = periods_of_day.get(day)
+        if periods is None:
+            periods = periods_of_day[day] = [period_on(kind, day) for kind in PeriodKind]
+        for period in periods:
+            key = InputKey(Bucket(metric_code, scope_kind, scope_id, period), input_name)
             known = totals.get(key)
             totals[key] = day_total if known is None else known.merge(day_total)
     return totals

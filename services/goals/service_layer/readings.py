@@ -108,12 +108,19 @@ def _searchable(keys: set[str]) -> set[str]:
 def _violations(readings: Sequence[Reading], known: _Known, now: datetime) -> list[FieldViolation]:
     violations = []
     inputs_of = {code: {i.name for i in metric.inputs} for code, metric in known.metrics.items()}
+    employees, units = known.employees, known.units
     for index, reading in enumerate(readings):
-        own_problems = reading_problems(reading, now)
         inputs = inputs_of.get(reading.metric_code)
-        scope_problem = _directory_problem(reading, known)
-        if not own_problems and inputs is not None and reading.input in inputs and scope_problem is None:
+        # Nearly every reading is fine: the cheapest checks settle it before any problem is described.
+        if (
+            inputs is not None
+            and reading.input in inputs
+            and reading.scope_id in (employees if reading.scope_kind is ScopeKind.EMPLOYEE else units)
+            and not reading_problems(reading, now)
+        ):
             continue
+        own_problems = reading_problems(reading, now)
+        scope_problem = _directory_problem(reading, known)
         problems = dict(own_problems)
         for field, problem in (_catalog_problem(reading, inputs), ("scope_id", scope_problem)):
             if problem is not None:
