@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # Where googleapis-common-protos keeps google/api/*.proto (the HTTP annotations); read after install.
 GOOGLE_API = $(shell $(PY) -c "import google.api.http_pb2 as m, os; print(os.path.dirname(m.__file__))")
 
-.PHONY: install proto run test unit integration e2e lint bench clean
+.PHONY: install proto run test unit integration e2e lint deploy-check deploy-generate bench clean
 
 install: $(STAMP) $(PROTO_STAMP)
 
@@ -37,7 +37,7 @@ proto: $(PROTO_STAMP)
 run: install
 	$(BIN)/fulcrum up --demo
 
-test: install lint
+test: install lint deploy-check
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 unit: install
@@ -54,6 +54,19 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/buf lint
 	$(BIN)/lint-imports
+
+# The Kubernetes version the rendered manifests must validate against (kubernetes-validate's schemas).
+KUBERNETES_VERSION := 1.37.0
+
+# Offline: hadolint on the Dockerfile, every overlay rendered and validated (deploy/check); the policy
+# tests in tests/deploy run with the rest of the suite.
+deploy-check: install
+	$(BIN)/hadolint Dockerfile
+	KUBERNETES_VERSION=$(KUBERNETES_VERSION) deploy/check
+
+# Rewrites deploy/k8s/base/services/ from deploy/k8s/service-template/ for every service.
+deploy-generate: install
+	$(PY) deploy/k8s/generate.py
 
 bench: install
 	$(PY) -m bench

@@ -6,6 +6,7 @@ import asyncio
 import os
 import sys
 
+from bench.appraisal import run_appraisal_bench
 from bench.goals import run_goals_bench
 from bench.org import run_org_bench
 from bench.report import Figure, render_table, write_results
@@ -24,7 +25,12 @@ def machine_load() -> Figure:
 
 def main() -> None:
     configure_logging("bench", "warning")
-    figures = [*asyncio.run(run_org_bench()), *asyncio.run(run_goals_bench()), machine_load()]
+    figures = [
+        *asyncio.run(run_org_bench()),
+        *asyncio.run(run_goals_bench()),
+        *asyncio.run(run_appraisal_bench()),
+        machine_load(),
+    ]
     sys.stdout.write(render_table(figures))
     sys.stdout.write(f"wrote {write_results(figures)}\n")
 

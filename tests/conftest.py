@@ -10,6 +10,7 @@ pytest_plugins = [
     "tests.support.tokens",
     "tests.support.org",
     "tests.support.goals",
+    "tests.support.appraisal",
 ]
 
 _MARK_BY_FOLDER = {"integration": pytest.mark.integration, "e2e": pytest.mark.e2e}

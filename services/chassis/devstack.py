@@ -25,12 +25,13 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from services.chassis.auth import TokenIssuer, generate_signing_keys
 from services.chassis.config import PREFIX, Settings
 from services.chassis.context import ROLE_EMPLOYEE, ROLE_HR
+from services.chassis.demo.appraisal import DemoDataMissing, LoadedAppraisal, load_appraisal_demo
 from services.chassis.demo.goals import LoadedGoals, load_goals_demo
 from services.chassis.demo.org import LoadedTenant, load_demo
 from services.chassis.nats_server import NatsServer, NatsServerError
 
 # Every service of the suite, in start order; goals, appraisal, rewards and gateway join as they are built.
-SERVICES: tuple[str, ...] = ("org", "goals")
+SERVICES: tuple[str, ...] = ("org", "goals", "appraisal")
 
 PRIVATE_KEY_FILE = "token.pem"
 PUBLIC_KEY_FILE = "token.pub.pem"
@@ -140,6 +141,7 @@ class DevStack:
         self.services: list[ServiceProcess] = []
         self.demo: list[LoadedTenant] = []
         self.goals_demo: list[LoadedGoals] = []
+        self.appraisal_demo: list[LoadedAppraisal] = []
 
     async def start(self) -> None:
         if self.options.demo and "org" not in self.options.services:
@@ -236,6 +238,9 @@ class DevStack:
             goals = next((service for service in self.services if service.name == "goals"), None)
             if goals is not None:
                 await self._load_goals_demo(goals, channel, issuer)
+                appraisal = next((service for service in self.services if service.name == "appraisal"), None)
+                if appraisal is not None:
+                    await self._load_appraisal_demo(appraisal, goals, channel, issuer)
 
     async def _load_goals_demo(
         self, goals: ServiceProcess, org_channel: grpc.aio.Channel, issuer: TokenIssuer
@@ -248,6 +253,29 @@ class DevStack:
                 raise StartupFailed(
                     f"loading the demo goals failed: {error.code().name}: {error.details()}"
                 ) from error
+
+    async def _load_appraisal_demo(
+        self,
+        appraisal: ServiceProcess,
+        goals: ServiceProcess,
+        org_channel: grpc.aio.Channel,
+        issuer: TokenIssuer,
+    ) -> None:
+        self.console.say("loading the demo appraisal cycles through AppraisalService")
+        async with (
+            grpc.aio.insecure_channel(appraisal.address) as channel,
+            grpc.aio.insecure_channel(goals.address) as goals_channel,
+        ):
+            try:
+                self.appraisal_demo = await load_appraisal_demo(
+                    channel, goals_channel, org_channel, issuer, self.demo
+                )
+            except grpc.aio.AioRpcError as error:
+                raise StartupFailed(
+                    f"loading the demo appraisal cycles failed: {error.code().name}: {error.details()}"
+                ) from error
+            except DemoDataMissing as error:
+                raise StartupFailed(f"loading the demo appraisal cycles failed: {error}") from error
 
     async def wait_for_exit(self, stop_requested: asyncio.Event) -> ServiceProcess | None:
         """Returns when a stop is requested (None) or a service exits on its own (that service)."""
@@ -318,6 +346,9 @@ class DevStack:
                     f"    goals: {goals.metrics} metrics, {goals.objectives} objectives, "
                     f"{goals.readings_accepted} new readings, {goals.open_alerts} open alerts"
                 )
+            appraisal = next((a for a in self.appraisal_demo if a.tenant_id == loaded.tenant.tenant_id), None)
+            if appraisal is not None:
+                lines.append(f"    appraisal: {_appraisal_line(appraisal)}")
             for label, person, roles in (
                 ("HR user", loaded.hr_user, [ROLE_EMPLOYEE, ROLE_HR]),
                 ("employee", loaded.employee, [ROLE_EMPLOYEE]),
@@ -338,6 +369,17 @@ class DevStack:
             "fulcrum.org.v1.OrgService/GetOrgChart",
         ]
         return lines
+
+
+def _appraisal_line(appraisal: LoadedAppraisal) -> str:
+    if appraisal.grades:
+        grades = ", ".join(f"{count} {grade}" for grade, count in appraisal.grades.items())
+        return f"cycle '{appraisal.cycle_name}' {appraisal.phase}, grades: {grades}"
+    return (
+        f"cycle '{appraisal.cycle_name}' in {appraisal.phase}: "
+        f"{appraisal.departments_done_percent:.0f}% of departments done, "
+        f"{appraisal.non_compliant_items} non-compliant items"
+    )
 
 
 def _shown_path(path: str) -> str:

@@ -19,3 +19,8 @@ def timestamp_message(moment: datetime | None) -> Timestamp | None:
 def as_utc(moment: datetime) -> datetime:
     """SQLite hands timestamps back without their zone; every service writes them in UTC."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def utc_now() -> datetime:
+    """The moment, timezone-aware in UTC: what every service stamps its rows and events with."""
+    return datetime.now(UTC)

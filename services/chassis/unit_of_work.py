@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.chassis.context import Principal, current_request_id
-from services.chassis.database import upsert
+from services.chassis.database import bulk_insert, upsert
 from services.chassis.errors import Aborted
 from services.chassis.messaging.envelope import subject_for
 from services.chassis.tables import ChassisTables
@@ -151,7 +151,7 @@ class SqlAlchemyUnitOfWork:
                     "created_at": now,
                 }
             )
-        await self.session.execute(insert(self._tables.outbox), rows)
+        await bulk_insert(self.session, self._tables.outbox, rows)
         self._pending = []
 
 

@@ -30,7 +30,7 @@ async def build(settings: Settings) -> ServiceApp:
     session_factory = create_session_factory(engine)
     connection = await nats.connect(settings.nats_url, name=SERVICE, max_reconnect_attempts=-1)
     jetstream = connection.jetstream()
-    await ensure_stream(jetstream, SERVICE)
+    await ensure_stream(jetstream, SERVICE, replicas=settings.stream_replicas)
     relay = OutboxRelay(session_factory, tables.chassis, jetstream, source=SERVICE)
     directory = await directory_consumer(
         jetstream, session_factory, tables.chassis, tables.directory, service=SERVICE
@@ -40,7 +40,9 @@ async def build(settings: Settings) -> ServiceApp:
         return GoalsSqlUnitOfWork(tenant_id, session_factory, event_message, relay.wake)
 
     servicer = GoalsServicer(unit_of_work)
-    readings = await reading_subscriber(jetstream, session_factory, tables.chassis, unit_of_work)
+    readings = await reading_subscriber(
+        jetstream, session_factory, tables.chassis, unit_of_work, replicas=settings.stream_replicas
+    )
     return ServiceApp(
         servicers=[
             GrpcService(

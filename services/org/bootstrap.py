@@ -28,7 +28,7 @@ async def build(settings: Settings) -> ServiceApp:
     session_factory = create_session_factory(engine)
     connection = await nats.connect(settings.nats_url, name=SERVICE, max_reconnect_attempts=-1)
     jetstream = connection.jetstream()
-    await ensure_stream(jetstream, SERVICE)
+    await ensure_stream(jetstream, SERVICE, replicas=settings.stream_replicas)
     relay = OutboxRelay(session_factory, tables.chassis, jetstream, source=SERVICE)
 
     def unit_of_work(tenant_id: str) -> OrgUnitOfWork:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import grpc
 from alembic.script import ScriptDirectory
+from fulcrum.appraisal.v1 import appraisal_pb2, appraisal_pb2_grpc
 from fulcrum.goals.v1 import goals_pb2, goals_pb2_grpc
 from fulcrum.org.v1 import org_pb2, org_pb2_grpc
 
@@ -169,6 +170,9 @@ async def test_up_demo_serves_both_demo_organizations_and_ctrl_c_stops_every_pro
             assert visible == [("AP0011", printed.group(1))]
 
             await the_demo_readings_alerted_the_right_managers(org, up.address_of("goals"), issuer)
+            await the_demo_cycles_graded_the_readings_and_rolled_out_indicators(
+                org, up.address_of("appraisal"), issuer
+            )
 
         assert await up.stop(signal.SIGINT) == 0
 
@@ -201,6 +205,56 @@ async def the_demo_readings_alerted_the_right_managers(
             alerts = (await goals.ListAlerts(request, metadata=mine, timeout=10)).alerts
             seen |= {(alert.recipient_employee_id, alert.rule_name, alert.scope_id) for alert in alerts}
     assert seen == expected
+
+
+async def the_demo_cycles_graded_the_readings_and_rolled_out_indicators(
+    org: org_pb2_grpc.OrgServiceStub, appraisal_address: str, issuer: TokenIssuer
+) -> None:
+    """The manufacturer's quarter is finalized with a grade for every production operator, straight from
+    the defect rate goals computed from the readings (below 2% A, 3% B, 5% C); the fintech company is
+    mid-way through indicator setting: 4 of its 5 departments done, 2 non-compliant items."""
+    hr = bearer_metadata(issuer.issue("autoparts", "e2e-hr", [ROLE_EMPLOYEE, ROLE_HR]))
+    employees = await employees_by_number(org, hr)
+    units = await org.ListUnits(org_pb2.ListUnitsRequest(page_size=100), metadata=hr, timeout=10)
+    lines = {unit.id: unit.head_employee_id for unit in units.units if unit.code.startswith("AP-LINE")}
+    operators = {
+        employee.id: number
+        for number, employee in employees.items()
+        if employee.unit_id in lines and employee.id != lines[employee.unit_id]
+    }
+    async with grpc.aio.insecure_channel(appraisal_address) as channel:
+        appraisal = appraisal_pb2_grpc.AppraisalServiceStub(channel)
+        finalized = appraisal_pb2.ListCyclesRequest(phase=appraisal_pb2.PHASE_FINALIZED)
+        (cycle,) = (await appraisal.ListCycles(finalized, metadata=hr, timeout=10)).cycles
+        request = appraisal_pb2.ListResultsRequest(cycle_id=cycle.id, page_size=100)
+        results = (await appraisal.ListResults(request, metadata=hr, timeout=10)).results
+
+        assert sorted(result.employee_id for result in results) == sorted(operators)
+        grades = {operators[result.employee_id]: result.grade for result in results}
+        defect_rates = {
+            operators[result.employee_id]: next(
+                item.actual for item in result.items if item.kind == appraisal_pb2.ITEM_KIND_QUANTITATIVE
+            )
+            for result in results
+        }
+        assert all(result.finalized for result in results)
+        assert grades == {number: threshold_grade(rate) for number, rate in defect_rates.items()}
+        assert {number for number, rate in defect_rates.items() if rate > 3} == {"AP0013", "AP0021"}
+        assert {grades["AP0013"], grades["AP0021"]} == {"C"}
+
+        hr = bearer_metadata(issuer.issue("fintech", "e2e-hr", [ROLE_EMPLOYEE, ROLE_HR]))
+        company = (await org.GetOrgChart(org_pb2.GetOrgChartRequest(), metadata=hr, timeout=10)).roots[0]
+        setting = appraisal_pb2.ListCyclesRequest(phase=appraisal_pb2.PHASE_INDICATOR_SETTING)
+        (cycle,) = (await appraisal.ListCycles(setting, metadata=hr, timeout=10)).cycles
+        request = appraisal_pb2.GetRolloutRequest(cycle_id=cycle.id, unit_id=company.unit.id)
+        rollout = await appraisal.GetRollout(request, metadata=hr, timeout=10)
+
+    assert len(rollout.units) == 5
+    assert (rollout.units_done_percent, rollout.total.non_compliant_items) == (80.0, 2)
+
+
+def threshold_grade(defect_rate: float) -> str:
+    return next((grade for grade, bound in (("A", 2), ("B", 3), ("C", 5)) if defect_rate < bound), "D")
 
 
 async def test_up_moves_nats_to_a_free_port_when_its_port_is_taken(tmp_path: Path) -> None:

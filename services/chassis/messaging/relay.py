@@ -14,7 +14,9 @@ import socket
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
 from nats.js import JetStreamContext
@@ -36,6 +38,15 @@ class OutboxPublishError(RuntimeError):
     """JetStream did not acknowledge some rows of a batch; they stay unpublished and are sent again."""
 
 
+@dataclass
+class _SentBatch:
+    """Rows handed to JetStream: each ack's future with the row's seq, and the failure that stopped the
+    sending, if one did."""
+
+    acks: dict[asyncio.Future[Any], int] = field(default_factory=dict)
+    error: BaseException | None = None
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -45,7 +56,7 @@ class OutboxRelay:
         source: str,
         *,
         holder: str | None = None,
-        batch_size: int = 500,
+        batch_size: int = 2000,
         poll_interval: float = 1.0,
         lease_ttl: float = 15.0,
         ack_timeout: float = 10.0,
@@ -106,24 +117,35 @@ class OutboxRelay:
                 _log.warning("outbox_relay_lease_release_failed", exc_info=True)
 
     async def publish_pending(self) -> int:
-        """Publish every unpublished row while this relay holds the lease; returns how many it published."""
+        """Publish every unpublished row while this relay holds the lease; returns how many it published.
+
+        The next batch is read and sent while JetStream acknowledges the last one, so the relay never
+        idles waiting for a batch's acks."""
         published = 0
         if await self.lease.ensure_held() and time.monotonic() >= self._next_prune:
             await self.prune_published()
             self._next_prune = time.monotonic() + PRUNE_INTERVAL_SECONDS
-        while await self.lease.ensure_held():
-            rows = await self._unpublished_rows()
-            if not rows:
-                break
-            acknowledged, error = await self._publish(rows)
-            await self._mark_published(acknowledged)
-            published += len(acknowledged)
-            if error is not None:
-                raise OutboxPublishError(
-                    f"{len(rows) - len(acknowledged)} of {len(rows)} events were not acknowledged"
-                ) from error
-            if len(rows) < self._batch_size:
-                break
+        after: int | None = None
+        in_flight: _SentBatch | None = None
+        try:
+            while await self.lease.ensure_held():
+                rows = await self._unpublished_rows(after)
+                if rows:
+                    after = rows[-1].seq
+                sent = await self._send(rows)
+                previous, in_flight = in_flight, sent
+                if previous is not None:
+                    published += await self._settle(previous)
+                if sent.error is not None or len(rows) < self._batch_size:
+                    break
+            if in_flight is not None:
+                last, in_flight = in_flight, None
+                published += await self._settle(last)
+        finally:
+            # Acks nobody waits for any more: those rows stay unpublished and go again on the next pass.
+            if in_flight is not None:
+                for future in in_flight.acks:
+                    future.cancel()
         return published
 
     async def prune_published(self) -> int:
@@ -137,46 +159,56 @@ class OutboxRelay:
             )
         return result.rowcount
 
-    async def _unpublished_rows(self) -> Sequence[Row]:
+    async def _unpublished_rows(self, after: int | None) -> Sequence[Row]:
+        """The next batch in order; `after` skips the rows already sent in this pass and not yet marked."""
         outbox = self._outbox
+        query = select(outbox).where(outbox.c.published_at.is_(None))
+        if after is not None:
+            query = query.where(outbox.c.seq > after)
         async with self._session_factory() as session:
-            result = await session.execute(
-                select(outbox)
-                .where(outbox.c.published_at.is_(None))
-                .order_by(outbox.c.seq)
-                .limit(self._batch_size)
-            )
+            result = await session.execute(query.order_by(outbox.c.seq).limit(self._batch_size))
             return result.all()
 
-    async def _publish(self, rows: Sequence[Row]) -> tuple[list[int], BaseException | None]:
-        """Publish a batch with many acks in flight; returns the acknowledged seqs and the first failure."""
-        in_flight: dict[asyncio.Future, int] = {}
-        error: BaseException | None = None
+    async def _send(self, rows: Sequence[Row]) -> _SentBatch:
+        """Hand a batch to JetStream without waiting for its acks; stops at the first failure."""
+        sent = _SentBatch()
         try:
-            for row in rows:
-                try:
+            # One deadline for the whole batch: publish_async's own wait_stall would start a task per
+            # message and yield to the loop, sending every message in a syscall of its own.
+            async with asyncio.timeout(self._ack_timeout):
+                for row in rows:
                     future = await self._js.publish_async(
-                        row.subject, row.payload, wait_stall=self._ack_timeout, headers=self._headers(row)
+                        row.subject, row.payload, headers=self._headers(row)
                     )
-                except Exception as publish_error:
-                    error = publish_error
-                    break
-                in_flight[future] = row.seq
-            if in_flight:
+                    sent.acks[future] = row.seq
+        except Exception as error:
+            sent.error = error
+        return sent
+
+    async def _settle(self, sent: _SentBatch) -> int:
+        """Waits for a sent batch's acks and marks the acknowledged rows published; raises when some
+        rows were not acknowledged (they stay unpublished and are sent again)."""
+        error = sent.error
+        try:
+            if sent.acks:
                 # nats-py's ack futures have no deadline of their own: a lost ack would wait forever.
-                await asyncio.wait(in_flight, timeout=self._ack_timeout)
+                await asyncio.wait(sent.acks, timeout=self._ack_timeout)
         finally:
-            for future in in_flight:
+            for future in sent.acks:
                 if not future.done():
                     future.cancel()
         acknowledged = []
-        for future, seq in in_flight.items():
+        for future, seq in sent.acks.items():
             failure = TimeoutError("no ack from JetStream") if future.cancelled() else future.exception()
             if failure is None:
                 acknowledged.append(seq)
             elif error is None:
                 error = failure
-        return acknowledged, error
+        await self._mark_published(acknowledged)
+        if error is not None:
+            unacknowledged = len(sent.acks) - len(acknowledged)
+            raise OutboxPublishError(f"{unacknowledged} sent events were not acknowledged") from error
+        return len(acknowledged)
 
     def _headers(self, row: Row) -> dict[str, str]:
         return Envelope(

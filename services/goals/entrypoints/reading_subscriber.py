@@ -40,9 +40,11 @@ async def reading_subscriber(
     session_factory: async_sessionmaker[AsyncSession],
     chassis_tables: ChassisTables,
     uows: UnitOfWorkFactory,
+    *,
+    replicas: int = 1,
 ) -> EventConsumer:
     """The durable consumer of the readings stream; the stream is made here, before anyone publishes."""
-    await ensure_stream(js, READINGS)
+    await ensure_stream(js, READINGS, replicas=replicas)
 
     async def apply(session: AsyncSession, event: IncomingEvent) -> None:
         # The use case commits in its own unit of work (state and outbox together); the consumer's

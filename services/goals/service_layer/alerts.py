@@ -16,6 +16,7 @@ from services.chassis.directory.access import is_tenant_wide_hr, may_manage_empl
 from services.chassis.directory.model import DirectoryEmployee, DirectoryUnit
 from services.chassis.errors import FieldViolation, InvalidArgument, NotFound, PermissionDenied
 from services.chassis.paging import PageRequest
+from services.chassis.timestamps import utc_now
 from services.goals.domain.alert_rules import (
     Alert,
     AlertCleared,
@@ -76,7 +77,7 @@ async def create_alert_rule(
             threshold=draft.threshold,
             period_kind=period_kind,
             notify_employee_id=draft.notify_employee_id or None,
-            created_at=_now(),
+            created_at=utc_now(),
         )
         await uow.alerts.add_rule(rule)
         await uow.remember(principal, "CreateAlertRule", request_id, rule.id)
@@ -125,7 +126,7 @@ async def delete_alert_rule(
             return
         rule = await _existing_rule(uow, rule_id)
         await _require_rule_keeper(uow, principal, rule.scope, rule.scope_id)
-        now = _now()
+        now = utc_now()
         cleared = [alert.cleared(None, now) for alert in await uow.alerts.open_alerts_of_rule(rule.id)]
         await uow.alerts.save_alerts(cleared)
         for alert in cleared:
@@ -323,7 +324,3 @@ async def _recipient(
     if unit is not None and unit.head_employee_id is not None:
         return unit.head_employee_id
     return await uow.directory.responsible_for_unit(value.scope_id)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from operator import attrgetter
 
 from services.chassis.context import Principal
@@ -25,6 +25,7 @@ from services.chassis.directory.access import (
 from services.chassis.directory.model import DirectoryEmployee, DirectoryUnit, EmployeeScope
 from services.chassis.errors import FieldViolation, NotFound, PermissionDenied, refuse
 from services.chassis.paging import PageRequest
+from services.chassis.timestamps import utc_now
 from services.goals.domain.check_ins import (
     Cadence,
     CheckIn,
@@ -51,7 +52,7 @@ async def record_check_in(
     request_id: str,
 ) -> CheckIn:
     """Records a 1:1 the caller held with the employee as their manager (never the employee themself)."""
-    now = _now()
+    now = utc_now()
     if violations := check_in_violations(
         employee_id=employee_id,
         held_on=held_on,
@@ -135,7 +136,7 @@ async def set_check_in_cadence(
         if current is not None and current.cadence is cadence:
             result = current
         else:
-            now = _now()
+            now = utc_now()
             result = CheckInCadence(
                 tenant_id=principal.tenant_id,
                 unit_id=unit_id,
@@ -166,7 +167,7 @@ async def list_overdue_check_ins(
     or the nearest unit's above it) and with someone to hold it (a manager, or a unit head above them)."""
     if unit_id and (problem := id_problem(unit_id)):
         refuse([FieldViolation("unit_id", problem)])
-    today = _now().date()
+    today = utc_now().date()
     async with uows(principal.tenant_id) as uow:
         scope = await _manageable(uow, principal)
         if unit_id:
@@ -269,7 +270,3 @@ async def _existing_cadence(uow: GoalsUnitOfWork, unit_id: str) -> CheckInCadenc
     if cadence is None:
         raise NotFound(f"no cadence for unit {unit_id}")
     return cadence
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TypeVar
 
 from services.chassis.context import Principal
 from services.chassis.errors import Aborted
+from services.chassis.timestamps import utc_now
 from services.goals.domain.objectives import (
     KeyResult,
     KeyResultsChanged,
@@ -30,13 +31,9 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
 def today() -> date:
     """Statuses are computed when they are read, against the calendar day in UTC."""
-    return now().date()
+    return utc_now().date()
 
 
 async def lock_trees(uow: GoalsUnitOfWork, paths: Iterable[str]) -> frozenset[str]:

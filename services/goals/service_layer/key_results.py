@@ -15,6 +15,7 @@ from services.chassis.context import Principal
 from services.chassis.errors import FailedPrecondition, FieldViolation, InvalidArgument, check_fields
 from services.chassis.field_mask import checked_paths
 from services.chassis.paging import PageRequest
+from services.chassis.timestamps import utc_now
 from services.goals.domain.objectives import (
     MAX_NOTE,
     MAX_TITLE,
@@ -44,7 +45,6 @@ from services.goals.service_layer.goal_trees import (
     locked_key_result,
     locked_objective,
     new_id,
-    now,
     rollup_of,
 )
 from services.goals.service_layer.objectives import DEFAULT_WEIGHT
@@ -92,7 +92,7 @@ async def create_key_result(
         key_result_id = new_id()
         path = path_of(objective.path, key_result_id)
         check_fields({"key_result.objective_id": depth_problem(len(path))})
-        at = now()
+        at = utc_now()
         key_result = KeyResult(
             id=key_result_id,
             tenant_id=principal.tenant_id,
@@ -164,7 +164,7 @@ async def update_key_result(
             aligned = await uow.objectives.aligned_to([key_result.id]) if updated.aggregates else []
             updated = replace(updated, rollup=rollup_of(aligned) if aligned else Rollup())
         if updated != key_result:
-            tree = GoalTree(uow, now())
+            tree = GoalTree(uow, utc_now())
             updated = tree.change(updated)
             old, new = (key_result.weight, key_result.progress), (updated.weight, updated.progress)
             if old != new:
@@ -193,7 +193,7 @@ async def delete_key_result(
                 [FieldViolation(f"objectives/{a.id}", "is aligned to the key result") for a in aligned],
             )
         await uow.key_results.remove_many([key_result.id])
-        tree = GoalTree(uow, now())
+        tree = GoalTree(uow, utc_now())
         tree.delete_key_results([key_result.id])
         await tree.contribution_changed(key_result.path, (key_result.weight, key_result.progress), (0.0, 0.0))
         await tree.write()
@@ -226,7 +226,7 @@ async def record_key_result_value(
                 "takes typed-in values",
                 [FieldViolation("measure", "is not MEASURE_MANUAL")],
             )
-        at = now()
+        at = utc_now()
         tree = GoalTree(uow, at)
         updated = tree.change(replace(key_result, current_value=value))
         await tree.contribution_changed(
@@ -277,7 +277,7 @@ async def refresh_bound_key_results(uow: GoalsUnitOfWork, values: Sequence[Metri
     roots = await lock_trees(uow, [kr.path for kr in bound])
     reread = list((await uow.key_results.get_many(kr.id for kr in bound)).values())
     check_still_in(roots, reread)
-    at = now()
+    at = utc_now()
     tree = GoalTree(uow, at)
     tree.know(*reread)
     history = []
@@ -322,7 +322,7 @@ async def _with_latest_metric_value(uow: GoalsUnitOfWork, key_result: KeyResult)
     binding = key_result.metric
     if key_result.measure is not Measure.METRIC or binding is None:
         return key_result
-    current = period_of(binding.period_kind, now())
+    current = period_of(binding.period_kind, utc_now())
     query = MetricValueQuery(
         binding.metric_code,
         binding.period_kind,
@@ -335,7 +335,7 @@ async def _with_latest_metric_value(uow: GoalsUnitOfWork, key_result: KeyResult)
         return key_result
     value = found[0]
     await uow.key_results.add_values(
-        [KeyResultValue(key_result.id, value.value, f"metric:{binding.metric_code}", "", now())]
+        [KeyResultValue(key_result.id, value.value, f"metric:{binding.metric_code}", "", utc_now())]
     )
     return replace(key_result, current_value=value.value, metric_period_start=value.period.start)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
 from operator import attrgetter
 
 from services.chassis.context import Principal
@@ -23,6 +22,7 @@ from services.chassis.errors import (
 )
 from services.chassis.field_mask import checked_paths
 from services.chassis.paging import PageRequest
+from services.chassis.timestamps import utc_now
 from services.goals.domain.metrics import (
     Metric,
     MetricDraft,
@@ -64,7 +64,7 @@ async def create_metric(
             raise AlreadyExists(
                 f"the catalog has a metric {code}", [FieldViolation("metric.code", "is taken")]
             )
-        metric = replace(draft.metric(principal.tenant_id, code), updated_at=_now())
+        metric = replace(draft.metric(principal.tenant_id, code), updated_at=utc_now())
         await uow.metrics.add_many([metric])
         uow.emit(principal.tenant_id, MetricsChanged(metrics=(metric,)))
         await uow.remember(principal, "CreateMetric", request_id, metric.code)
@@ -121,7 +121,7 @@ async def update_metric(
             updated_at=metric.updated_at,
         )
         if updated != metric:
-            updated = replace(updated, version=metric.version + 1, updated_at=_now())
+            updated = replace(updated, version=metric.version + 1, updated_at=utc_now())
             await uow.metrics.save(updated)
             uow.emit(principal.tenant_id, MetricsChanged(metrics=(updated,)))
         await uow.remember(principal, "UpdateMetric", request_id, code)
@@ -173,7 +173,7 @@ async def apply_metric_template(
             found = await uow.metrics.get_many(codes)
             return [found[code] for code in codes if code in found]
         present = await uow.metrics.get_many(metric.code for metric in template.metrics)
-        now = _now()
+        now = utc_now()
         added = [
             replace(metric, tenant_id=principal.tenant_id, updated_at=now)
             for metric in template.metrics
@@ -211,7 +211,3 @@ async def _existing(uow: GoalsUnitOfWork, code: str) -> Metric:
         # The code is echoed only when it could be one: a huge one would overflow gRPC's trailers.
         raise NotFound(f"no metric {code}" if code_problem(code) is None else "no metric with that code")
     return metric
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

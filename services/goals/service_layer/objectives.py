@@ -21,6 +21,7 @@ from services.chassis.errors import (
 )
 from services.chassis.field_mask import checked_paths
 from services.chassis.paging import PageRequest
+from services.chassis.timestamps import utc_now
 from services.goals.domain.objectives import (
     MAX_DESCRIPTION,
     MAX_TITLE,
@@ -52,7 +53,6 @@ from services.goals.service_layer.goal_trees import (
     lock_trees,
     locked_objective,
     new_id,
-    now,
 )
 from services.goals.service_layer.ports import GoalsUnitOfWork, UnitOfWorkFactory
 
@@ -100,7 +100,7 @@ async def create_objective(
         path = path_of(parent.path if parent else None, objective_id)
         parent_field = parent_fields[0] if values["parent_objective_id"] else parent_fields[1]
         check_fields({parent_field: depth_problem(len(path))})
-        at = now()
+        at = utc_now()
         objective = Objective(
             id=objective_id,
             tenant_id=principal.tenant_id,
@@ -187,7 +187,7 @@ async def update_objective(
             await _check_people(uow, updated.level, "", updated.owner_employee_id or "")
             await require_objective_writer(uow, principal, updated)
         if updated != objective:
-            tree = GoalTree(uow, now())
+            tree = GoalTree(uow, utc_now())
             updated = tree.change(updated)
             if updated.weight != objective.weight:
                 await tree.contribution_changed(
@@ -240,7 +240,7 @@ async def align_objective(
             check_fields({parent_field: depth_problem(deepest - len(objective.path) + len(moved.path))})
             await uow.objectives.move_subtree(objective.path, moved.path)
             await uow.key_results.move_subtree(objective.path, moved.path)
-            tree = GoalTree(uow, now())
+            tree = GoalTree(uow, utc_now())
             moved = tree.change(moved)
             contribution = (objective.weight, objective.progress)
             await tree.contribution_changed(objective.path, contribution, (0.0, 0.0))
@@ -277,7 +277,7 @@ async def delete_objective(
             )
         await uow.key_results.remove_many([kr.id for kr in key_results])
         await uow.objectives.remove(objective.id)
-        tree = GoalTree(uow, now())
+        tree = GoalTree(uow, utc_now())
         tree.delete_objective(objective.id)
         tree.delete_key_results(kr.id for kr in key_results)
         await tree.contribution_changed(objective.path, (objective.weight, objective.progress), (0.0, 0.0))

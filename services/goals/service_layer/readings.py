@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from services.chassis.context import ROLE_ADMIN, ROLE_PARTNER, Principal
 from services.chassis.directory.access import is_tenant_wide_hr, may_manage_employee
 from services.chassis.directory.model import DirectoryEmployee, DirectoryUnit
 from services.chassis.errors import FieldViolation, InvalidArgument, NotFound, PermissionDenied
 from services.chassis.paging import PageRequest
+from services.chassis.timestamps import utc_now
 from services.goals.domain.metrics import Metric
 from services.goals.domain.periods import InputTotal, PeriodKind, parse_period_key
 from services.goals.domain.readings import (
@@ -56,7 +57,7 @@ async def record_readings(
         raise InvalidArgument(f"readings {description}", [FieldViolation("readings", description)])
     if not readings:
         return RecordOutcome(accepted=0, duplicates=0)
-    now = datetime.now(UTC)
+    now = utc_now()
     async with uows(principal.tenant_id) as uow:
         known = await _Known.of(uow, readings)
         _refuse(_violations(readings, known, now))

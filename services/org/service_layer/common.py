@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 from services.chassis.errors import Aborted, FieldViolation, InvalidArgument, NotFound
 from services.org.domain.model import Position, Unit
@@ -18,10 +17,6 @@ async def lock_tree(uow: OrgUnitOfWork, tenant_id: str) -> None:
 
 def new_id() -> str:
     return str(uuid.uuid4())
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def check_version(kind: str, key: str, current: int, expected: int) -> None:

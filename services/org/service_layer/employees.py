@@ -18,6 +18,7 @@ from services.chassis.errors import (
 )
 from services.chassis.field_mask import checked_paths
 from services.chassis.paging import PageRequest
+from services.chassis.timestamps import utc_now
 from services.org.domain.model import Employee, EmployeesChanged, EmploymentStatus
 from services.org.domain.paths import ancestor_ids, path_of
 from services.org.domain.rules import (
@@ -39,7 +40,6 @@ from services.org.service_layer.common import (
     existing_unit,
     lock_tree,
     new_id,
-    now,
 )
 from services.org.service_layer.ports import EmployeeVisibility, OrgUnitOfWork, UnitOfWorkFactory
 
@@ -87,7 +87,7 @@ async def hire_employee(
             path=path_of(manager.path if manager else None, employee_id),
             position_id=values["position_id"] or None,
             manager_id=manager.id if manager else None,
-            updated_at=now(),
+            updated_at=utc_now(),
         )
         await uow.employees.add(employee)
         uow.emit(principal.tenant_id, EmployeesChanged(employees=(employee,)))
@@ -258,7 +258,7 @@ async def terminate_employee(
         left = replace(
             employee,
             status=EmploymentStatus.TERMINATED,
-            termination_date=_date(termination_date) if termination_date else now().date(),
+            termination_date=_date(termination_date) if termination_date else utc_now().date(),
         )
         return await _save_if_changed(uow, principal, employee, left, request_id, "TerminateEmployee")
 
@@ -272,7 +272,7 @@ async def _save_if_changed(
     operation: str,
 ) -> Employee:
     if after != before:
-        after = replace(after, version=before.version + 1, updated_at=now())
+        after = replace(after, version=before.version + 1, updated_at=utc_now())
         await uow.employees.save(after)
         uow.emit(principal.tenant_id, EmployeesChanged(employees=(after,)))
     await uow.remember(principal, operation, request_id, before.id)

@@ -8,6 +8,7 @@ from operator import attrgetter
 from services.chassis.context import Principal
 from services.chassis.errors import FieldViolation, InvalidArgument, NotFound, check_fields
 from services.chassis.paging import PageRequest
+from services.chassis.timestamps import utc_now
 from services.org.domain.model import (
     ResponsibilitiesChanged,
     Responsibility,
@@ -18,7 +19,7 @@ from services.org.domain.model import (
 )
 from services.org.domain.rules import text_problem
 from services.org.service_layer.access import require_admin, require_tenant_wide_hr
-from services.org.service_layer.common import check_version, existing_position, existing_unit, new_id, now
+from services.org.service_layer.common import check_version, existing_position, existing_unit, new_id
 from services.org.service_layer.ports import Responsibilities, RoleGrants, UnitOfWorkFactory
 
 
@@ -46,7 +47,7 @@ async def grant_role(
             raise NotFound(f"no employee {employee_id} (grant.employee_id)")
         for unit_id in unit_ids:
             await existing_unit(uow, unit_id, "grant.unit_ids")
-        grant = RoleGrant(new_id(), principal.tenant_id, employee_id, role, tuple(unit_ids), now())
+        grant = RoleGrant(new_id(), principal.tenant_id, employee_id, role, tuple(unit_ids), utc_now())
         await uow.grants.add(grant)
         uow.emit(principal.tenant_id, RoleGrantsChanged(granted=(grant,)))
         await uow.remember(principal, "GrantRole", request_id, grant.id)

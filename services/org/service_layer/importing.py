@@ -9,10 +9,11 @@ from typing import TypeVar
 
 from services.chassis.context import Principal
 from services.chassis.errors import FieldViolation, InvalidArgument
+from services.chassis.timestamps import utc_now
 from services.org.domain.importing import ImportPlan, ImportProblem, OrgSnapshot, parse_part, plan_import
 from services.org.domain.model import EmployeesChanged, PositionsChanged, UnitsChanged
 from services.org.service_layer.access import require_tenant_wide_hr
-from services.org.service_layer.common import lock_tree, new_id, now
+from services.org.service_layer.common import lock_tree, new_id
 from services.org.service_layer.ports import OrgUnitOfWork, UnitOfWorkFactory
 
 # A rejected import names at most this many problems in its error (they travel in gRPC trailers,
@@ -89,7 +90,7 @@ async def import_org(
                 parsed["positions"][0],
                 parsed["employees"][0],
                 new_id,
-                now(),
+                utc_now(),
             )
         result = ImportResult(
             units=_counts(plan.units.created, plan.units.updated, plan.units.unchanged),

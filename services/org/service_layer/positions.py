@@ -16,10 +16,11 @@ from services.chassis.errors import (
 )
 from services.chassis.field_mask import checked_paths
 from services.chassis.paging import PageRequest
+from services.chassis.timestamps import utc_now
 from services.org.domain.model import Position, PositionsChanged
 from services.org.domain.rules import MAX_LONG_TEXT, code_problem, text_problem
 from services.org.service_layer.access import require_org_writer
-from services.org.service_layer.common import check_version, existing_position, existing_unit, new_id, now
+from services.org.service_layer.common import check_version, existing_position, existing_unit, new_id
 from services.org.service_layer.ports import OrgUnitOfWork, UnitOfWorkFactory
 
 UPDATABLE_POSITION_FIELDS = (
@@ -65,7 +66,7 @@ async def create_position(
             job_description=values["job_description"],
             responsibilities=tuple(values["responsibilities"]),
             assessor_position_id=values["assessor_position_id"] or None,
-            updated_at=now(),
+            updated_at=utc_now(),
         )
         await uow.positions.add(position)
         uow.emit(principal.tenant_id, PositionsChanged(positions=(position,)))
@@ -124,7 +125,7 @@ async def update_position(
             changes["assessor_position_id"] = changes["assessor_position_id"] or None
         updated = replace(position, **changes)
         if updated != position:
-            updated = replace(updated, version=position.version + 1, updated_at=now())
+            updated = replace(updated, version=position.version + 1, updated_at=utc_now())
             await uow.positions.save(updated)
             uow.emit(principal.tenant_id, PositionsChanged(positions=(updated,)))
         await uow.remember(principal, "UpdatePosition", request_id, position.id)

@@ -16,11 +16,12 @@ from services.chassis.errors import (
 )
 from services.chassis.field_mask import checked_paths
 from services.chassis.paging import PageRequest
+from services.chassis.timestamps import utc_now
 from services.org.domain.model import Unit, UnitsChanged
 from services.org.domain.paths import path_of
 from services.org.domain.rules import check_unit_move, code_problem, text_problem
 from services.org.service_layer.access import require_org_writer
-from services.org.service_layer.common import check_version, existing_unit, lock_tree, new_id, now
+from services.org.service_layer.common import check_version, existing_unit, lock_tree, new_id
 from services.org.service_layer.ports import OrgUnitOfWork, UnitOfWorkFactory
 
 UPDATABLE_UNIT_FIELDS = ("code", "name", "head_employee_id")
@@ -54,7 +55,7 @@ async def create_unit(
             parent_id=parent.id if parent else None,
             path=path_of(parent.path if parent else None, unit_id),
             head_employee_id=head_employee_id or None,
-            updated_at=now(),
+            updated_at=utc_now(),
         )
         await uow.units.add(unit)
         uow.emit(principal.tenant_id, UnitsChanged(units=(unit,)))
@@ -113,7 +114,7 @@ async def update_unit(
             else unit.head_employee_id,
         )
         if updated != unit:
-            updated = replace(updated, version=unit.version + 1, updated_at=now())
+            updated = replace(updated, version=unit.version + 1, updated_at=utc_now())
             await uow.units.save(updated)
             uow.emit(principal.tenant_id, UnitsChanged(units=(updated,)))
         await uow.remember(principal, "UpdateUnit", request_id, unit.id)
@@ -138,7 +139,7 @@ async def move_unit(
             parent_id=new_parent.id if new_parent else None,
             path=new_path,
             version=unit.version + 1,
-            updated_at=now(),
+            updated_at=utc_now(),
         )
         if moved.parent_id != unit.parent_id:
             await uow.units.move_subtree(unit.path, new_path)
