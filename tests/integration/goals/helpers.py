@@ -17,10 +17,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from fulcrum.org.v1 import org_pb2
-from services.chassis.directory.reader import Directory
 
 from services.chassis.context import ROLE_EMPLOYEE
 from services.chassis.database import create_engine, create_session_factory
+from services.chassis.directory.reader import Directory
 from services.goals.adapters import tables
 from tests.support.calls import Metadata
 from tests.support.goals import GoalsHarness
