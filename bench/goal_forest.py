@@ -20,6 +20,7 @@ from typing import Any
 
 from fulcrum.goals.v1 import goals_pb2, goals_pb2_grpc
 from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.report import Figure, percentile
 from bench.service import RunningService, running_service
@@ -95,23 +96,26 @@ async def write_forest(service: RunningService, trees: int) -> Forest:
     engine = create_engine(service.database_url)
     written = 0
     try:
-        async with engine.begin() as connection:
-            for _ in range(trees):
-                _tree(now, "/", None, 0, objectives, key_results, leaf_ids)
-                if len(objectives) + len(key_results) >= INSERT_CHUNK:
-                    written += await _flush(connection, objectives, key_results)
-            written += await _flush(connection, objectives, key_results)
+        for _ in range(trees):
+            _tree(now, "/", None, 0, objectives, key_results, leaf_ids)
+            if len(objectives) + len(key_results) >= INSERT_CHUNK:
+                written += await _flush(engine, objectives, key_results)
+        written += await _flush(engine, objectives, key_results)
     finally:
         await engine.dispose()
     return Forest(written, leaf_ids)
 
 
-async def _flush(connection: Any, objectives: list[dict[str, Any]], key_results: list[dict[str, Any]]) -> int:
+async def _flush(
+    engine: AsyncEngine, objectives: list[dict[str, Any]], key_results: list[dict[str, Any]]
+) -> int:
+    """Writes a chunk in a transaction of its own, so the service's relay is not locked out meanwhile."""
     count = len(objectives) + len(key_results)
-    if objectives:
-        await connection.execute(insert(tables.objectives), objectives)
-    if key_results:
-        await connection.execute(insert(tables.key_results), key_results)
+    async with engine.begin() as connection:
+        if objectives:
+            await connection.execute(insert(tables.objectives), objectives)
+        if key_results:
+            await connection.execute(insert(tables.key_results), key_results)
     objectives.clear()
     key_results.clear()
     return count
