@@ -12,8 +12,6 @@ appraisal's read model of org knows it, a cycle in indicator setting, items, and
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -25,13 +23,11 @@ from fulcrum.org.v1 import org_pb2
 
 from services.appraisal.adapters import tables
 from services.chassis.context import ROLE_EMPLOYEE, ROLE_HR
-from services.chassis.database import create_engine, create_session_factory
-from services.chassis.directory.reader import Directory
 from tests.support.appraisal import AppraisalHarness
 from tests.support.calls import Metadata, mask, state_unchanged
+from tests.support.directory import wait_for_directory
 from tests.support.org import OrgHarness, new_tenant
 
-DIRECTORY_TIMEOUT_SECONDS = 20
 HR_DIRECTOR = "hr-director"
 
 UNITS = (
@@ -123,31 +119,6 @@ async def build_company(org: OrgHarness, appraisal: AppraisalHarness, tenant: st
     )
     await wait_for_directory(appraisal, tenant, company.employees.values(), company.units.values())
     return company
-
-
-async def wait_for_directory(
-    appraisal: AppraisalHarness, tenant: str, employee_ids: Iterable[str], unit_ids: Iterable[str]
-) -> None:
-    """Waits until appraisal's read model of org holds these employees and units with their heads."""
-    wanted_employees, wanted_units = set(employee_ids), set(unit_ids)
-    engine = create_engine(appraisal.settings.database_url)
-    sessions = create_session_factory(engine)
-    deadline = time.monotonic() + DIRECTORY_TIMEOUT_SECONDS
-    try:
-        while True:
-            async with sessions() as session:
-                directory = Directory(session, tables.directory, tenant)
-                employees = await directory.employees(wanted_employees)
-                units = await directory.units(wanted_units)
-            headed = all(unit.head_employee_id for unit in units.values())
-            if set(employees) == wanted_employees and set(units) == wanted_units and headed:
-                return
-            assert time.monotonic() < deadline, (
-                f"appraisal learned {len(employees)} of {len(wanted_employees)}"
-            )
-            await asyncio.sleep(0.1)
-    finally:
-        await engine.dispose()
 
 
 def person(appraisal: AppraisalHarness, company: Company, name: str, *roles: str) -> Metadata:

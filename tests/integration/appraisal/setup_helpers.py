@@ -13,8 +13,6 @@ The default organization, a fintech company:
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -26,14 +24,12 @@ from sqlalchemy import select
 
 from services.appraisal.adapters import tables
 from services.chassis.context import ROLE_EMPLOYEE, ROLE_HR
-from services.chassis.database import create_engine, create_session_factory
-from services.chassis.directory.reader import Directory
+from services.chassis.database import create_engine
 from tests.support.appraisal import AppraisalHarness
 from tests.support.calls import Metadata, read_state, state_unchanged
+from tests.support.directory import wait_for_directory
 from tests.support.org import OrgHarness
 from tests.support.services import new_tenant
-
-DIRECTORY_TIMEOUT_SECONDS = 20
 
 UNITS = (
     # name, code, parent code, head
@@ -134,24 +130,6 @@ async def build_org(
     )
     await wait_for_directory(appraisal, tenant, built.employees.values())
     return built
-
-
-async def wait_for_directory(appraisal: AppraisalHarness, tenant: str, employee_ids: Iterable[str]) -> None:
-    """Waits until appraisal's read model of org holds these employees (it follows org's events)."""
-    wanted = set(employee_ids)
-    engine = create_engine(appraisal.settings.database_url)
-    sessions = create_session_factory(engine)
-    deadline = time.monotonic() + DIRECTORY_TIMEOUT_SECONDS
-    try:
-        while True:
-            async with sessions() as session:
-                known = await Directory(session, tables.directory, tenant).employees(wanted)
-            if set(known) == wanted:
-                return
-            assert time.monotonic() < deadline, f"appraisal learned {len(known)} of {len(wanted)} employees"
-            await asyncio.sleep(0.1)
-    finally:
-        await engine.dispose()
 
 
 def as_person(appraisal: AppraisalHarness, org: Org, name: str, *roles: str) -> Metadata:

@@ -11,22 +11,15 @@ wait until goals' read model of org (fed by org's events) knows it.
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from fulcrum.org.v1 import org_pb2
 
 from services.chassis.context import ROLE_EMPLOYEE
-from services.chassis.database import create_engine, create_session_factory
-from services.chassis.directory.reader import Directory
-from services.goals.adapters import tables
 from tests.support.calls import Metadata
+from tests.support.directory import wait_for_directory
 from tests.support.goals import GoalsHarness
 from tests.support.org import OrgHarness, new_tenant
-
-DIRECTORY_TIMEOUT_SECONDS = 20
 
 UNITS = (
     # name, code, parent, head
@@ -91,24 +84,6 @@ async def build_plant(org: OrgHarness, goals: GoalsHarness, tenant: str | None =
     )
     await wait_for_directory(goals, tenant, plant.employees.values())
     return plant
-
-
-async def wait_for_directory(goals: GoalsHarness, tenant: str, employee_ids: Iterable[str]) -> None:
-    """Waits until goals' read model of org holds these employees (it follows org's events)."""
-    wanted = set(employee_ids)
-    engine = create_engine(goals.settings.database_url)
-    sessions = create_session_factory(engine)
-    deadline = time.monotonic() + DIRECTORY_TIMEOUT_SECONDS
-    try:
-        while True:
-            async with sessions() as session:
-                known = await Directory(session, tables.directory, tenant).employees(wanted)
-            if set(known) == wanted:
-                return
-            assert time.monotonic() < deadline, f"goals learned {len(known)} of {len(wanted)} employees"
-            await asyncio.sleep(0.1)
-    finally:
-        await engine.dispose()
 
 
 def as_person(goals: GoalsHarness, plant: Plant, name: str, *roles: str) -> Metadata:
