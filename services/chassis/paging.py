@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from services.chassis.context import current_principal
 from services.chassis.errors import FieldViolation, InvalidArgument
 
 T = TypeVar("T")
@@ -55,3 +56,10 @@ def page_request(page_size: int, page_token: str, query: dict[str, Any]) -> Page
 
 def _bad(field: str, description: str) -> InvalidArgument:
     return InvalidArgument(f"{field} {description}", [FieldViolation(field, description)])
+
+
+def call_page(method: str, request: Any, **filters: Any) -> PageRequest:
+    """The page a list call asks for, from its page_size and page_token; the token only fits the same
+    method of the same tenant with the same filters."""
+    query = {"tenant": current_principal().tenant_id, "method": method, **filters}
+    return page_request(request.page_size, request.page_token, query)

@@ -17,9 +17,10 @@ from services.appraisal.adapters.scorecard_messages import (
     task_message,
 )
 from services.appraisal.adapters.setup_messages import item_from_message
-from services.appraisal.entrypoints.common import Rpcs, page
+from services.appraisal.entrypoints.common import Rpcs
 from services.appraisal.service_layer import rollout, scorecards, tasks
 from services.chassis.context import current_principal
+from services.chassis.paging import call_page
 
 
 class IndicatorRpcs(Rpcs):
@@ -55,7 +56,7 @@ class IndicatorRpcs(Rpcs):
             cycle_id=request.cycle_id,
             unit_id=request.unit_id,
             status=STATUS_FROM_PROTO.get(request.status),
-            page=page(
+            page=call_page(
                 "ListScorecards", request, cycle=request.cycle_id, unit=request.unit_id, status=request.status
             ),
         )
@@ -106,7 +107,7 @@ class IndicatorRpcs(Rpcs):
         self, request: appraisal_pb2.ListMyTasksRequest, context: grpc.aio.ServicerContext
     ) -> Any:
         found, token = await tasks.list_my_tasks(
-            self._uows, current_principal(), page=page("ListMyTasks", request), today=scorecards.today()
+            self._uows, current_principal(), page=call_page("ListMyTasks", request), today=scorecards.today()
         )
         return appraisal_pb2.ListMyTasksResponse(
             tasks=[task_message(task) for task in found], next_page_token=token

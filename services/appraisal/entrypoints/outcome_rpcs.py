@@ -18,9 +18,10 @@ from services.appraisal.adapters.outcome_messages import (
     finalization_message,
 )
 from services.appraisal.adapters.result_messages import result_message
-from services.appraisal.entrypoints.common import Rpcs, page
+from services.appraisal.entrypoints.common import Rpcs
 from services.appraisal.service_layer import appeals, cases, distribution, finalization
 from services.chassis.context import current_principal
+from services.chassis.paging import call_page
 
 
 def _nobody_to_wake() -> None:
@@ -87,7 +88,7 @@ class OutcomeRpcs(Rpcs):
             current_principal(),
             cycle_id=request.cycle_id,
             state=APPEAL_STATE_FROM_PROTO.get(request.state),
-            page=page("ListAppeals", request, cycle=request.cycle_id, state=request.state),
+            page=call_page("ListAppeals", request, cycle=request.cycle_id, state=request.state),
         )
         return appraisal_pb2.ListAppealsResponse(
             appeals=[appeal_message(appeal) for appeal in found], next_page_token=token
@@ -135,7 +136,10 @@ class OutcomeRpcs(Rpcs):
     ) -> Any:
         tags = list(request.tags)
         found, token = await cases.list_cases(
-            self._uows, current_principal(), tags=tags, page=page("ListCases", request, tags=sorted(tags))
+            self._uows,
+            current_principal(),
+            tags=tags,
+            page=call_page("ListCases", request, tags=sorted(tags)),
         )
         return appraisal_pb2.ListCasesResponse(
             cases=[case_message(case) for case in found], next_page_token=token

@@ -14,9 +14,10 @@ from services.appraisal.adapters.result_messages import (
     result_message,
     review_message,
 )
-from services.appraisal.entrypoints.common import Rpcs, page
+from services.appraisal.entrypoints.common import Rpcs
 from services.appraisal.service_layer import results, reviews
 from services.chassis.context import current_principal
+from services.chassis.paging import call_page
 
 
 class ResultRpcs(Rpcs):
@@ -73,7 +74,7 @@ class ResultRpcs(Rpcs):
             cycle_id=request.cycle_id,
             unit_id=request.unit_id,
             grade=request.grade,
-            page=page(
+            page=call_page(
                 "ListResults",
                 request,
                 cycle_id=request.cycle_id,

@@ -16,9 +16,10 @@ from services.appraisal.adapters.setup_messages import (
     template_message,
     template_values,
 )
-from services.appraisal.entrypoints.common import Rpcs, page
+from services.appraisal.entrypoints.common import Rpcs
 from services.appraisal.service_layer import cycles, grade_scales, phase_changes, templates
 from services.chassis.context import current_principal
+from services.chassis.paging import call_page
 
 
 class SetupRpcs(Rpcs):
@@ -61,7 +62,7 @@ class SetupRpcs(Rpcs):
         self, request: appraisal_pb2.ListTemplatesRequest, context: grpc.aio.ServicerContext
     ) -> Any:
         found, token = await templates.list_templates(
-            self._uows, current_principal(), page("ListTemplates", request)
+            self._uows, current_principal(), call_page("ListTemplates", request)
         )
         return appraisal_pb2.ListTemplatesResponse(
             templates=[template_message(t) for t in found], next_page_token=token
@@ -102,7 +103,7 @@ class SetupRpcs(Rpcs):
             self._uows,
             current_principal(),
             phase=PHASE_FROM_PROTO.get(request.phase),
-            page=page("ListCycles", request, phase=request.phase),
+            page=call_page("ListCycles", request, phase=request.phase),
         )
         return appraisal_pb2.ListCyclesResponse(
             cycles=[cycle_message(c) for c in found], next_page_token=token

@@ -8,6 +8,7 @@ import grpc
 from fulcrum.goals.v1 import goals_pb2
 
 from services.chassis.context import current_principal
+from services.chassis.paging import call_page
 from services.goals.adapters.check_in_messages import (
     CADENCE_FROM_PROTO,
     cadence_message,
@@ -15,7 +16,7 @@ from services.goals.adapters.check_in_messages import (
     overdue_message,
 )
 from services.goals.domain.check_ins import NOTE_FIELDS
-from services.goals.entrypoints.common import Rpcs, page
+from services.goals.entrypoints.common import Rpcs
 from services.goals.service_layer import check_ins
 
 
@@ -41,7 +42,7 @@ class CheckInRpcs(Rpcs):
             self._uows,
             current_principal(),
             request.employee_id,
-            page("ListCheckIns", request, employee=request.employee_id),
+            call_page("ListCheckIns", request, employee=request.employee_id),
         )
         return goals_pb2.ListCheckInsResponse(
             check_ins=[check_in_message(c) for c in found], next_page_token=token
@@ -63,7 +64,7 @@ class CheckInRpcs(Rpcs):
         self, request: goals_pb2.ListCheckInCadencesRequest, context: grpc.aio.ServicerContext
     ) -> Any:
         found, token = await check_ins.list_check_in_cadences(
-            self._uows, current_principal(), page("ListCheckInCadences", request)
+            self._uows, current_principal(), call_page("ListCheckInCadences", request)
         )
         return goals_pb2.ListCheckInCadencesResponse(
             cadences=[cadence_message(c) for c in found], next_page_token=token
@@ -76,7 +77,7 @@ class CheckInRpcs(Rpcs):
             self._uows,
             current_principal(),
             request.unit_id,
-            page("ListOverdueCheckIns", request, unit=request.unit_id),
+            call_page("ListOverdueCheckIns", request, unit=request.unit_id),
         )
         return goals_pb2.ListOverdueCheckInsResponse(
             overdue=[overdue_message(o) for o in found], next_page_token=token

@@ -8,8 +8,9 @@ import grpc
 from fulcrum.goals.v1 import goals_pb2
 
 from services.chassis.context import current_principal
+from services.chassis.paging import call_page
 from services.goals.adapters.metric_messages import metric_draft, metric_message, template_message
-from services.goals.entrypoints.common import Rpcs, page
+from services.goals.entrypoints.common import Rpcs
 from services.goals.service_layer import metrics
 
 
@@ -37,7 +38,7 @@ class MetricRpcs(Rpcs):
             self._uows,
             current_principal(),
             request.category,
-            page("ListMetrics", request, category=request.category),
+            call_page("ListMetrics", request, category=request.category),
         )
         return goals_pb2.ListMetricsResponse(
             metrics=[metric_message(m) for m in found], next_page_token=token

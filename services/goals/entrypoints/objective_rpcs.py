@@ -8,6 +8,7 @@ import grpc
 from fulcrum.goals.v1 import goals_pb2
 
 from services.chassis.context import current_principal
+from services.chassis.paging import call_page
 from services.goals.adapters.objective_messages import (
     LEVEL_FROM_PROTO,
     key_result_message,
@@ -17,7 +18,7 @@ from services.goals.adapters.objective_messages import (
     objective_values,
     strategy_message,
 )
-from services.goals.entrypoints.common import Rpcs, page
+from services.goals.entrypoints.common import Rpcs
 from services.goals.service_layer import key_results, objectives, strategy
 from services.goals.service_layer.goal_trees import today
 
@@ -58,7 +59,7 @@ class ObjectiveRpcs(Rpcs):
             self._uows,
             current_principal(),
             filters=filters,
-            page=page("ListObjectives", request, **{**filters, "level": request.level}),
+            page=call_page("ListObjectives", request, **{**filters, "level": request.level}),
         )
         return goals_pb2.ListObjectivesResponse(
             objectives=[objective_message(o) for o in found], next_page_token=token
@@ -155,7 +156,7 @@ class ObjectiveRpcs(Rpcs):
             self._uows,
             current_principal(),
             key_result_id=request.key_result_id,
-            page=page("ListKeyResultValues", request, key_result=request.key_result_id),
+            page=call_page("ListKeyResultValues", request, key_result=request.key_result_id),
         )
         return goals_pb2.ListKeyResultValuesResponse(
             values=[key_result_value_message(v) for v in values], next_page_token=token

@@ -9,6 +9,7 @@ import grpc
 from fulcrum.goals.v1 import goals_pb2
 
 from services.chassis.context import current_principal
+from services.chassis.paging import call_page
 from services.goals.adapters.reading_messages import (
     ALERT_STATE_FROM_PROTO,
     PERIOD_KIND_FROM_PROTO,
@@ -19,7 +20,7 @@ from services.goals.adapters.reading_messages import (
     rule_draft,
     rule_message,
 )
-from services.goals.entrypoints.common import Rpcs, page
+from services.goals.entrypoints.common import Rpcs
 from services.goals.service_layer import alerts, readings
 from services.goals.service_layer.ports import AlertFilter
 
@@ -61,7 +62,7 @@ class ReadingRpcs(Rpcs):
             scope_id=request.scope_id,
             from_period_key=request.from_period_key,
             to_period_key=request.to_period_key,
-            page=page(
+            page=call_page(
                 "ListMetricValues",
                 request,
                 metric=request.metric_code,
@@ -91,7 +92,7 @@ class ReadingRpcs(Rpcs):
             self._uows,
             current_principal(),
             request.metric_code,
-            page("ListAlertRules", request, metric=request.metric_code),
+            call_page("ListAlertRules", request, metric=request.metric_code),
         )
         return goals_pb2.ListAlertRulesResponse(
             rules=[rule_message(rule) for rule in rules], next_page_token=token
@@ -117,7 +118,7 @@ class ReadingRpcs(Rpcs):
             self._uows,
             current_principal(),
             where,
-            page(
+            call_page(
                 "ListAlerts",
                 request,
                 state=request.state,

@@ -8,7 +8,7 @@ import grpc
 from fulcrum.org.v1 import org_pb2, org_pb2_grpc
 
 from services.chassis.context import current_principal
-from services.chassis.paging import PageRequest, page_request
+from services.chassis.paging import call_page
 from services.org.adapters.protobuf import (
     KIND_FROM_PROTO,
     ROLE_FROM_PROTO,
@@ -24,11 +24,6 @@ from services.org.service_layer.ports import UnitOfWorkFactory
 from services.org.service_layer.units import ChartNode
 
 FORMATS = {org_pb2.IMPORT_FORMAT_CSV: "csv", org_pb2.IMPORT_FORMAT_JSON: "json"}
-
-
-def _page(method: str, request: Any, **filters: Any) -> PageRequest:
-    query = {"tenant": current_principal().tenant_id, "method": method, **filters}
-    return page_request(request.page_size, request.page_token, query)
 
 
 def _position_values(position: org_pb2.Position) -> dict[str, Any]:
@@ -85,7 +80,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
         return org_pb2.GetUnitResponse(unit=unit_message(unit))
 
     async def ListUnits(self, request: org_pb2.ListUnitsRequest, context: grpc.aio.ServicerContext) -> Any:
-        page = _page("ListUnits", request, subtree=request.subtree_of_unit_id)
+        page = call_page("ListUnits", request, subtree=request.subtree_of_unit_id)
         found, token = await units.list_units(
             self.uows, current_principal(), request.subtree_of_unit_id, page
         )
@@ -146,7 +141,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
     async def ListPositions(
         self, request: org_pb2.ListPositionsRequest, context: grpc.aio.ServicerContext
     ) -> Any:
-        page = _page("ListPositions", request, unit=request.unit_id)
+        page = call_page("ListPositions", request, unit=request.unit_id)
         found, token = await positions.list_positions(self.uows, current_principal(), request.unit_id, page)
         return org_pb2.ListPositionsResponse(
             positions=[position_message(p) for p in found], next_page_token=token
@@ -197,7 +192,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
     async def ListEmployees(
         self, request: org_pb2.ListEmployeesRequest, context: grpc.aio.ServicerContext
     ) -> Any:
-        page = _page(
+        page = call_page(
             "ListEmployees",
             request,
             unit=request.unit_subtree_id,
@@ -270,7 +265,9 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
     async def ListReports(
         self, request: org_pb2.ListReportsRequest, context: grpc.aio.ServicerContext
     ) -> Any:
-        page = _page("ListReports", request, employee=request.employee_id, indirect=request.include_indirect)
+        page = call_page(
+            "ListReports", request, employee=request.employee_id, indirect=request.include_indirect
+        )
         found, token = await employees.list_reports(
             self.uows,
             current_principal(),
@@ -311,7 +308,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
     async def ListRoleGrants(
         self, request: org_pb2.ListRoleGrantsRequest, context: grpc.aio.ServicerContext
     ) -> Any:
-        page = _page("ListRoleGrants", request, employee=request.employee_id)
+        page = call_page("ListRoleGrants", request, employee=request.employee_id)
         found, token = await governance.list_role_grants(
             self.uows, current_principal(), request.employee_id, page
         )
@@ -347,7 +344,7 @@ class OrgServicer(org_pb2_grpc.OrgServiceServicer):
     async def ListResponsibilities(
         self, request: org_pb2.ListResponsibilitiesRequest, context: grpc.aio.ServicerContext
     ) -> Any:
-        page = _page("ListResponsibilities", request, owner=request.owner_position_id)
+        page = call_page("ListResponsibilities", request, owner=request.owner_position_id)
         rows, token = await governance.list_responsibilities(
             self.uows, current_principal(), request.owner_position_id, page
         )
