@@ -11,6 +11,7 @@ pytest_plugins = [
     "tests.support.org",
     "tests.support.goals",
     "tests.support.appraisal",
+    "tests.support.rewards",
 ]
 
 _MARK_BY_FOLDER = {"integration": pytest.mark.integration, "e2e": pytest.mark.e2e}

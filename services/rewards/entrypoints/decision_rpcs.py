@@ -1,0 +1,9 @@
+"""Placeholder: the area's RPCs are being written."""
+
+from __future__ import annotations
+
+from services.rewards.entrypoints.common import Rpcs
+
+
+class DecisionRpcs(Rpcs):
+    pass
