@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 pytest_plugins = [
+    "tests.support.leftover_tasks",
     "tests.support.database",
     "tests.support.nats",
     "tests.support.tokens",
@@ -12,6 +13,7 @@ pytest_plugins = [
     "tests.support.goals",
     "tests.support.appraisal",
     "tests.support.rewards",
+    "tests.support.gateway",
 ]
 
 _MARK_BY_FOLDER = {"integration": pytest.mark.integration, "e2e": pytest.mark.e2e}

@@ -28,10 +28,11 @@ from services.chassis.context import ROLE_EMPLOYEE, ROLE_HR
 from services.chassis.demo.appraisal import DemoDataMissing, LoadedAppraisal, load_appraisal_demo
 from services.chassis.demo.goals import LoadedGoals, load_goals_demo
 from services.chassis.demo.org import LoadedTenant, load_demo
+from services.chassis.demo.rewards import LoadedRewards, RewardsDemoIncomplete, load_rewards_demo
 from services.chassis.nats_server import NatsServer, NatsServerError
 
-# Every service of the suite, in start order; goals, appraisal, rewards and gateway join as they are built.
-SERVICES: tuple[str, ...] = ("org", "goals", "appraisal")
+# Every service of the suite, in start order; the gateway joins when it is built.
+SERVICES: tuple[str, ...] = ("org", "goals", "appraisal", "rewards")
 
 PRIVATE_KEY_FILE = "token.pem"
 PUBLIC_KEY_FILE = "token.pub.pem"
@@ -142,6 +143,7 @@ class DevStack:
         self.demo: list[LoadedTenant] = []
         self.goals_demo: list[LoadedGoals] = []
         self.appraisal_demo: list[LoadedAppraisal] = []
+        self.rewards_demo: list[LoadedRewards] = []
 
     async def start(self) -> None:
         if self.options.demo and "org" not in self.options.services:
@@ -224,7 +226,12 @@ class DevStack:
                     )
                 await asyncio.sleep(0.2)
 
+    def _running(self, name: str) -> ServiceProcess | None:
+        return next((service for service in self.services if service.name == name), None)
+
     async def _load_demo(self) -> None:
+        """Each service's demo after those it builds on: goals' readings grade appraisal's cycle, whose
+        grades rewards decides."""
         org = next(service for service in self.services if service.name == "org")
         issuer = token_issuer(self.private_key_file)
         self.console.say("importing the demo organizations through org's ImportOrg")
@@ -235,12 +242,17 @@ class DevStack:
                 raise StartupFailed(
                     f"loading the demo organizations failed: {error.code().name}: {error.details()}"
                 ) from error
-            goals = next((service for service in self.services if service.name == "goals"), None)
-            if goals is not None:
-                await self._load_goals_demo(goals, channel, issuer)
-                appraisal = next((service for service in self.services if service.name == "appraisal"), None)
-                if appraisal is not None:
-                    await self._load_appraisal_demo(appraisal, goals, channel, issuer)
+            goals = self._running("goals")
+            if goals is None:
+                return
+            await self._load_goals_demo(goals, channel, issuer)
+            appraisal = self._running("appraisal")
+            if appraisal is None:
+                return
+            await self._load_appraisal_demo(appraisal, goals, channel, issuer)
+            rewards = self._running("rewards")
+            if rewards is not None:
+                await self._load_rewards_demo(rewards, appraisal, channel, issuer)
 
     async def _load_goals_demo(
         self, goals: ServiceProcess, org_channel: grpc.aio.Channel, issuer: TokenIssuer
@@ -276,6 +288,29 @@ class DevStack:
                 ) from error
             except DemoDataMissing as error:
                 raise StartupFailed(f"loading the demo appraisal cycles failed: {error}") from error
+
+    async def _load_rewards_demo(
+        self,
+        rewards: ServiceProcess,
+        appraisal: ServiceProcess,
+        org_channel: grpc.aio.Channel,
+        issuer: TokenIssuer,
+    ) -> None:
+        self.console.say("loading the demo outcome policy, decisions and points through RewardsService")
+        async with (
+            grpc.aio.insecure_channel(rewards.address) as channel,
+            grpc.aio.insecure_channel(appraisal.address) as appraisal_channel,
+        ):
+            try:
+                self.rewards_demo = await load_rewards_demo(
+                    channel, appraisal_channel, org_channel, issuer, self.demo
+                )
+            except grpc.aio.AioRpcError as error:
+                raise StartupFailed(
+                    f"loading the demo rewards failed: {error.code().name}: {error.details()}"
+                ) from error
+            except RewardsDemoIncomplete as error:
+                raise StartupFailed(f"loading the demo rewards failed: {error}") from error
 
     async def wait_for_exit(self, stop_requested: asyncio.Event) -> ServiceProcess | None:
         """Returns when a stop is requested (None) or a service exits on its own (that service)."""
@@ -349,6 +384,9 @@ class DevStack:
             appraisal = next((a for a in self.appraisal_demo if a.tenant_id == loaded.tenant.tenant_id), None)
             if appraisal is not None:
                 lines.append(f"    appraisal: {_appraisal_line(appraisal)}")
+            rewards = next((r for r in self.rewards_demo if r.tenant_id == loaded.tenant.tenant_id), None)
+            if rewards is not None:
+                lines += [f"    rewards: {line}" for line in _rewards_lines(rewards)]
             for label, person, roles in (
                 ("HR user", loaded.hr_user, [ROLE_EMPLOYEE, ROLE_HR]),
                 ("employee", loaded.employee, [ROLE_EMPLOYEE]),
@@ -380,6 +418,18 @@ def _appraisal_line(appraisal: LoadedAppraisal) -> str:
         f"{appraisal.departments_done_percent:.0f}% of departments done, "
         f"{appraisal.non_compliant_items} non-compliant items"
     )
+
+
+def _rewards_lines(rewards: LoadedRewards) -> list[str]:
+    lines = []
+    if rewards.policy:
+        actions = ", ".join(f"{count} {kind}" for kind, count in rewards.actions.items())
+        lines += [f"policy {rewards.policy} decided '{rewards.decided_cycle}'", f"actions: {actions}"]
+    if rewards.value_tags:
+        claims = ", ".join(f"{count} {status}" for status, count in rewards.claims.items())
+        lines.append(f"{rewards.value_tags} value tags, claims: {claims}; {rewards.redemptions} redemptions")
+    lines += [f"tags rare in {unit}: {', '.join(tags) or 'none'}" for unit, tags in rewards.rare_tags.items()]
+    return lines
 
 
 def _shown_path(path: str) -> str:

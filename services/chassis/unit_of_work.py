@@ -124,15 +124,19 @@ class SqlAlchemyUnitOfWork:
         """Record a call's result in this transaction, so a retry with the same request id returns it."""
         if not request_id:
             return
-        await self.session.execute(
-            insert(self._tables.idempotency).values(
-                tenant_id=caller.tenant_id,
-                operation=operation,
-                request_id=_idempotency_key(caller, request_id),
-                result=result,
-                created_at=datetime.now(UTC),
+        try:
+            await self.session.execute(
+                insert(self._tables.idempotency).values(
+                    tenant_id=caller.tenant_id,
+                    operation=operation,
+                    request_id=_idempotency_key(caller, request_id),
+                    result=result,
+                    created_at=datetime.now(UTC),
+                )
             )
-        )
+        except IntegrityError:
+            # A concurrent retry of the same request recorded its result first: this one changes nothing.
+            raise Aborted("a concurrent request with the same request_id is in progress; retry") from None
 
     async def _write_outbox(self) -> None:
         now = datetime.now(UTC)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+
 import nats
 from fulcrum.rewards.v1 import rewards_pb2, rewards_pb2_grpc
 
@@ -16,13 +19,23 @@ from services.chassis.migrations import upgrade_async
 from services.rewards.adapters import tables
 from services.rewards.adapters.events import event_message
 from services.rewards.adapters.unit_of_work import RewardsSqlUnitOfWork
+from services.rewards.entrypoints.grade_consumer import grade_consumer
 from services.rewards.entrypoints.grpc_servicer import RewardsServicer
+from services.rewards.entrypoints.pip_scheduler import DEFAULT_INTERVAL_SECONDS, PipScheduler
+from services.rewards.service_layer.career_access import utc_today
 from services.rewards.service_layer.ports import RewardsUnitOfWork
 
 SERVICE = "rewards"
 
 
-async def build(settings: Settings) -> ServiceApp:
+async def build(
+    settings: Settings,
+    *,
+    pip_interval: float = DEFAULT_INTERVAL_SECONDS,
+    pip_today: Callable[[], date] = utc_today,
+) -> ServiceApp:
+    """`pip_interval` and `pip_today`: how often the PIP scheduler looks for overdue plans, and its
+    calendar (tests move it forward instead of waiting for deadlines to pass)."""
     if settings.migrate_on_start:
         await upgrade_async(SERVICE, settings.database_url)
     engine = create_engine(settings.database_url)
@@ -38,6 +51,10 @@ async def build(settings: Settings) -> ServiceApp:
     def unit_of_work(tenant_id: str) -> RewardsUnitOfWork:
         return RewardsSqlUnitOfWork(tenant_id, session_factory, event_message, relay.wake)
 
+    grades = await grade_consumer(jetstream, session_factory, unit_of_work)
+    pip_scheduler = PipScheduler(
+        session_factory, tables.chassis, unit_of_work, today=pip_today, interval=pip_interval
+    )
     servicer = RewardsServicer(unit_of_work)
     return ServiceApp(
         servicers=[
@@ -46,6 +63,6 @@ async def build(settings: Settings) -> ServiceApp:
                 lambda server: rewards_pb2_grpc.add_RewardsServiceServicer_to_server(servicer, server),
             )
         ],
-        background=[relay.run, directory.run],
+        background=[relay.run, directory.run, grades.run, pip_scheduler.run],
         on_stop=[connection.close, engine.dispose],
     )

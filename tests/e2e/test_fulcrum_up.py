@@ -27,6 +27,10 @@ from services.chassis.context import ROLE_EMPLOYEE, ROLE_HR, Principal
 from services.chassis.demo.org import DEMO_TENANTS, bearer_metadata, employees_by_number
 from services.chassis.devstack import READY_MESSAGE, SERVICES
 from services.chassis.migrations import alembic_config
+from tests.e2e.rewards_outcomes import (
+    the_manufacturer_policy_decided_every_grade_of_the_quarter,
+    the_support_functions_earned_and_redeemed_points,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT = 120.0
@@ -173,6 +177,10 @@ async def test_up_demo_serves_both_demo_organizations_and_ctrl_c_stops_every_pro
             await the_demo_cycles_graded_the_readings_and_rolled_out_indicators(
                 org, up.address_of("appraisal"), issuer
             )
+            await the_manufacturer_policy_decided_every_grade_of_the_quarter(
+                up.address_of("appraisal"), up.address_of("rewards"), issuer
+            )
+            await the_support_functions_earned_and_redeemed_points(org, up.address_of("rewards"), issuer)
 
         assert await up.stop(signal.SIGINT) == 0
 
@@ -255,6 +263,23 @@ async def the_demo_cycles_graded_the_readings_and_rolled_out_indicators(
 
 def threshold_grade(defect_rate: float) -> str:
     return next((grade for grade, bound in (("A", 2), ("B", 3), ("C", 5)) if defect_rate < bound), "D")
+
+
+async def test_up_demo_again_on_the_same_var_dir_finds_the_demo_loaded_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    environment = fulcrum_environment(tmp_path / "var", FULCRUM_NATS_PORT=str(free_port()), **service_ports())
+    outcomes = []
+    for _ in range(2):
+        async with fulcrum(environment, "up", "--demo") as up:
+            await up.until_ready()
+            assert await up.stop(signal.SIGINT) == 0
+        outcomes.append(re.findall(r"^    (?:appraisal|rewards): .*$", up.output, re.MULTILINE))
+
+    first, again = outcomes
+    assert again == first
+    assert any(line.startswith("    rewards: policy v1 ") for line in again)
+    assert len(re.findall("; 0 rows new or changed by this import$", up.output, re.MULTILINE)) == 2
 
 
 async def test_up_moves_nats_to_a_free_port_when_its_port_is_taken(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from alembic import command
 from services.chassis.migrations import alembic_config, upgrade_async
 from tests.support.database import NewDatabase
 
-SERVICES = ["org", "goals", "appraisal", "rewards"]
+SERVICES = ["org", "goals", "appraisal", "rewards", "gateway"]
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -8,11 +8,7 @@ A database lease keeps the relay to one replica at a time.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import socket
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,7 +19,7 @@ from nats.js import JetStreamContext
 from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.chassis.lease import Lease
+from services.chassis.leased_job import LeasedJob
 from services.chassis.messaging.envelope import Envelope
 from services.chassis.tables import ChassisTables
 from services.chassis.timestamps import as_utc
@@ -69,52 +65,29 @@ class OutboxRelay:
         self._js = js
         self._source = source
         self._batch_size = batch_size
-        self._poll_interval = poll_interval
         self._ack_timeout = ack_timeout
-        self._retry_delay = retry_delay
-        self._max_retry_delay = max_retry_delay
         self._retention = retention
         self._next_prune = 0.0
-        self.lease = Lease(
+        self._job = LeasedJob(
             session_factory,
             tables.leases,
             LEASE_NAME,
-            holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
-            lease_ttl,
+            self.publish_pending,
+            holder=holder,
+            poll_interval=poll_interval,
+            lease_ttl=lease_ttl,
+            retry_delay=retry_delay,
+            max_retry_delay=max_retry_delay,
         )
-        self._woken = asyncio.Event()
+        self.lease = self._job.lease
 
     def wake(self) -> None:
         """Ask for a prompt pass; the unit of work calls this after a commit that wrote events."""
-        self._woken.set()
+        self._job.wake()
 
     async def run(self) -> None:
         """Publish until cancelled; the lease is released on the way out, so another replica takes over."""
-        failures = 0
-        try:
-            while True:
-                self._woken.clear()
-                try:
-                    await self.publish_pending()
-                except Exception:
-                    failures += 1
-                    delay = min(self._max_retry_delay, self._retry_delay * 2 ** (failures - 1))
-                    _log.warning(
-                        "outbox_relay_failed", retry_in_seconds=delay, failures=failures, exc_info=True
-                    )
-                    await asyncio.sleep(delay)
-                    continue
-                failures = 0
-                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation,
-                # which left a stopping service waiting on its relay for ever.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self._poll_interval):
-                        await self._woken.wait()
-        finally:
-            try:
-                await self.lease.release()
-            except Exception:
-                _log.warning("outbox_relay_lease_release_failed", exc_info=True)
+        await self._job.run()
 
     async def publish_pending(self) -> int:
         """Publish every unpublished row while this relay holds the lease; returns how many it published.

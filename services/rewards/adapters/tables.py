@@ -68,6 +68,9 @@ grades = Table(
     Column("items", JSON, nullable=False),
     Column("reason", Text, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
+    # The appeal behind a revision ("" for revision 0): a replayed GradeRevised finds its revision here.
+    Column("appeal_id", String(64), nullable=False),
+    UniqueConstraint("tenant_id", "cycle_id", "employee_id", "appeal_id", name="uq_grades_appeal"),
     Index("ix_grades_tenant_employee_period", "tenant_id", "employee_id", "period_end"),
 )
 
@@ -204,6 +207,7 @@ claims = Table(
     Column("employee_id", ID, nullable=False),
     Column("unit_id", ID, nullable=False),
     Column("tag_id", ID, nullable=False),
+    Column("tag_code", String(64), nullable=False),
     Column("points", BigInteger, nullable=False),
     Column("evidence", Text, nullable=False),
     Column("value", JSON, nullable=False),

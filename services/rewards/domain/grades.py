@@ -45,3 +45,5 @@ class GradeRecord:
     items: tuple[ItemScore, ...]
     reason: str
     received_at: datetime
+    # The appeal that made this revision; empty for the finalized grade (revision 0).
+    appeal_id: str = ""

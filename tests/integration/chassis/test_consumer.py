@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -158,6 +158,38 @@ async def test_a_redelivered_event_is_applied_once(session_factory, js, jetstrea
 
     assert await applications(session_factory, "ledger") == {"u1": 1, "u2": 1}
     assert await all_acknowledged(jetstream, "ledger")
+
+
+async def test_a_batch_handler_gets_each_fetch_s_new_events_together_and_single_ones_on_failure(
+    session_factory, js, jetstream
+):
+    recorder = UnitRecorder("ledger", poison={"bad"})
+    calls: list[list[str]] = []
+
+    async def handle_batch(session: AsyncSession, events: Sequence[IncomingEvent]) -> None:
+        calls.append([unit.id for event in events for unit in event.decode(UnitsChanged).units])
+        for event in events:
+            await recorder(session, event)
+
+    consumer = EventConsumer(
+        js,
+        session_factory,
+        tables,
+        name="ledger",
+        stream=ORG_STREAM,
+        subjects=[SUBJECT],
+        handle_batch=handle_batch,
+    )
+    first = await publish_units(js, "u1")
+    await publish_units(js, "u2")
+    assert await consumer.process_batch(timeout=1) == 2
+    await publish_units(js, "u1", event_id=first, message_id="again")
+    await publish_units(js, "bad")
+    await publish_units(js, "u3")
+    assert await consumer.process_batch(timeout=1) == 3
+
+    assert calls == [["u1", "u2"], ["bad", "u3"], ["bad"], ["u3"]]
+    assert await applications(session_factory, "ledger") == {"u1": 1, "u2": 1, "u3": 1}
 
 
 async def test_a_poison_event_is_dead_lettered_after_max_deliver_while_good_events_are_applied(

@@ -83,7 +83,9 @@ def upgrade() -> None:
         sa.Column("items", sa.JSON(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("appeal_id", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("tenant_id", "cycle_id", "employee_id", "revision"),
+        sa.UniqueConstraint("tenant_id", "cycle_id", "employee_id", "appeal_id", name="uq_grades_appeal"),
     )
     with op.batch_alter_table("grades", schema=None) as batch_op:
         batch_op.create_index(

@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("employee_id", sa.String(length=36), nullable=False),
         sa.Column("unit_id", sa.String(length=36), nullable=False),
         sa.Column("tag_id", sa.String(length=36), nullable=False),
+        sa.Column("tag_code", sa.String(length=64), nullable=False),
         sa.Column("points", sa.BigInteger(), nullable=False),
         sa.Column("evidence", sa.Text(), nullable=False),
         sa.Column("value", sa.JSON(), nullable=False),
