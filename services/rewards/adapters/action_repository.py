@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from decimal import Decimal
 from typing import Any
 
@@ -20,8 +20,12 @@ _actions = tables.actions
 _IN_CHUNK = 5000
 
 
+# Read field by field: dataclasses.asdict deep-copies every value, a cost that shows at 100k actions.
+_SPEC_FIELDS = tuple(field.name for field in fields(ActionSpec))
+
+
 def spec_to_json(spec: ActionSpec) -> dict[str, Any]:
-    data = asdict(spec)
+    data = {name: getattr(spec, name) for name in _SPEC_FIELDS}
     if spec.amount is not None:
         data["amount"] = {"currency_code": spec.amount.currency_code, "amount": str(spec.amount.amount)}
     return data

@@ -47,10 +47,14 @@ class PipRepository:
         self._session = session
         self._tenant_id = tenant_id
 
-    async def add(self, pip: Pip) -> None:
-        await self._session.execute(insert(_pips).values(tenant_id=self._tenant_id, **_pip_values(pip)))
+    async def add(self, pips: Sequence[Pip]) -> None:
         await bulk_insert(
-            self._session, _check_ins, [self._check_in_row(pip.id, check_in) for check_in in pip.check_ins]
+            self._session, _pips, [{"tenant_id": self._tenant_id, **_pip_values(pip)} for pip in pips]
+        )
+        await bulk_insert(
+            self._session,
+            _check_ins,
+            [self._check_in_row(pip.id, check_in) for pip in pips for check_in in pip.check_ins],
         )
 
     async def get(self, pip_id: str) -> Pip | None:

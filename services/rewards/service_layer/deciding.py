@@ -115,20 +115,24 @@ async def open_plans(uow: RewardsUnitOfWork, actions: Sequence[Action], now: dat
     if not plans:
         return
     managers = await _responsible(uow.directory, {action.employee_id for action in plans})
+    opened = []
     for action in plans:
         spec = action.spec
-        pip = Pip.open(
-            employee_id=action.employee_id,
-            manager_id=managers.get(action.employee_id, ""),
-            cycle_id=action.cycle_id,
-            reason=action.reason,
-            today=now.date(),
-            now=now,
-            duration_days=spec.duration_days,
-            escalation=spec.escalation,
-            pip_id=spec.pip_id,
+        opened.append(
+            Pip.open(
+                employee_id=action.employee_id,
+                manager_id=managers.get(action.employee_id, ""),
+                cycle_id=action.cycle_id,
+                reason=action.reason,
+                today=now.date(),
+                now=now,
+                duration_days=spec.duration_days,
+                escalation=spec.escalation,
+                pip_id=spec.pip_id,
+            )
         )
-        await uow.pips.add(pip)
+    await uow.pips.add(opened)
+    for pip in opened:
         uow.emit(uow.tenant_id, PipChanged(pip, PipChange.OPENED))
 
 

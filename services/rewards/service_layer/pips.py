@@ -114,7 +114,7 @@ async def create_pip(
         )
         if deadline is not None:
             pip.deadline = deadline
-        await uow.pips.add(pip)
+        await uow.pips.add([pip])
         uow.emit(uow.tenant_id, PipChanged(pip, PipChange.OPENED))
         await uow.remember(principal, "CreatePip", request_id, pip.id)
         await uow.commit()

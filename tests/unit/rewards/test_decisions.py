@@ -187,9 +187,10 @@ class FakePips:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def add(self, pip: Pip) -> None:
-        assert pip.id not in self.store.pips, "a plan twice"
-        self.store.pips[pip.id] = pip
+    async def add(self, pips: Sequence[Pip]) -> None:
+        for pip in pips:
+            assert pip.id not in self.store.pips, "a plan twice"
+            self.store.pips[pip.id] = pip
 
 
 class FakeCourses:
