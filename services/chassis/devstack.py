@@ -13,7 +13,7 @@ import signal
 import socket
 import sys
 from collections import deque
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -76,6 +76,19 @@ def token_issuer(private_key_file: Path) -> TokenIssuer:
     """Issues tokens as the gateway would, so every service accepts them."""
     settings = Settings.from_env("gateway")
     return TokenIssuer(private_key_file.read_bytes(), settings.token_issuer, settings.token_audience)
+
+
+@contextlib.contextmanager
+def _demo_step(what: str) -> Iterator[None]:
+    """A demo loader's failure, as the reason `fulcrum up` stops."""
+    try:
+        yield
+    except grpc.aio.AioRpcError as error:
+        raise StartupFailed(
+            f"loading the demo {what} failed: {error.code().name}: {error.details()}"
+        ) from error
+    except (DemoDataMissing, RewardsDemoIncomplete) as error:
+        raise StartupFailed(f"loading the demo {what} failed: {error}") from error
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -226,91 +239,38 @@ class DevStack:
                     )
                 await asyncio.sleep(0.2)
 
-    def _running(self, name: str) -> ServiceProcess | None:
-        return next((service for service in self.services if service.name == name), None)
-
     async def _load_demo(self) -> None:
         """Each service's demo after those it builds on: goals' readings grade appraisal's cycle, whose
         grades rewards decides."""
-        org = next(service for service in self.services if service.name == "org")
         issuer = token_issuer(self.private_key_file)
-        self.console.say("importing the demo organizations through org's ImportOrg")
-        async with grpc.aio.insecure_channel(org.address) as channel:
-            try:
-                self.demo = await load_demo(channel, issuer)
-            except grpc.aio.AioRpcError as error:
-                raise StartupFailed(
-                    f"loading the demo organizations failed: {error.code().name}: {error.details()}"
-                ) from error
-            goals = self._running("goals")
-            if goals is None:
+        async with contextlib.AsyncExitStack() as stack:
+            channels = {
+                service.name: await stack.enter_async_context(grpc.aio.insecure_channel(service.address))
+                for service in self.services
+            }
+            org = channels["org"]
+            self.console.say("importing the demo organizations through org's ImportOrg")
+            with _demo_step("organizations"):
+                self.demo = await load_demo(org, issuer)
+            if "goals" not in channels:
                 return
-            await self._load_goals_demo(goals, channel, issuer)
-            appraisal = self._running("appraisal")
-            if appraisal is None:
+            self.console.say("loading the demo strategies, metrics and IoT readings through GoalsService")
+            with _demo_step("goals"):
+                self.goals_demo = await load_goals_demo(channels["goals"], org, issuer, self.demo)
+            if "appraisal" not in channels:
                 return
-            await self._load_appraisal_demo(appraisal, goals, channel, issuer)
-            rewards = self._running("rewards")
-            if rewards is not None:
-                await self._load_rewards_demo(rewards, appraisal, channel, issuer)
-
-    async def _load_goals_demo(
-        self, goals: ServiceProcess, org_channel: grpc.aio.Channel, issuer: TokenIssuer
-    ) -> None:
-        self.console.say("loading the demo strategies, metrics and IoT readings through GoalsService")
-        async with grpc.aio.insecure_channel(goals.address) as channel:
-            try:
-                self.goals_demo = await load_goals_demo(channel, org_channel, issuer, self.demo)
-            except grpc.aio.AioRpcError as error:
-                raise StartupFailed(
-                    f"loading the demo goals failed: {error.code().name}: {error.details()}"
-                ) from error
-
-    async def _load_appraisal_demo(
-        self,
-        appraisal: ServiceProcess,
-        goals: ServiceProcess,
-        org_channel: grpc.aio.Channel,
-        issuer: TokenIssuer,
-    ) -> None:
-        self.console.say("loading the demo appraisal cycles through AppraisalService")
-        async with (
-            grpc.aio.insecure_channel(appraisal.address) as channel,
-            grpc.aio.insecure_channel(goals.address) as goals_channel,
-        ):
-            try:
+            self.console.say("loading the demo appraisal cycles through AppraisalService")
+            with _demo_step("appraisal cycles"):
                 self.appraisal_demo = await load_appraisal_demo(
-                    channel, goals_channel, org_channel, issuer, self.demo
+                    channels["appraisal"], channels["goals"], org, issuer, self.demo
                 )
-            except grpc.aio.AioRpcError as error:
-                raise StartupFailed(
-                    f"loading the demo appraisal cycles failed: {error.code().name}: {error.details()}"
-                ) from error
-            except DemoDataMissing as error:
-                raise StartupFailed(f"loading the demo appraisal cycles failed: {error}") from error
-
-    async def _load_rewards_demo(
-        self,
-        rewards: ServiceProcess,
-        appraisal: ServiceProcess,
-        org_channel: grpc.aio.Channel,
-        issuer: TokenIssuer,
-    ) -> None:
-        self.console.say("loading the demo outcome policy, decisions and points through RewardsService")
-        async with (
-            grpc.aio.insecure_channel(rewards.address) as channel,
-            grpc.aio.insecure_channel(appraisal.address) as appraisal_channel,
-        ):
-            try:
+            if "rewards" not in channels:
+                return
+            self.console.say("loading the demo outcome policy, decisions and points through RewardsService")
+            with _demo_step("rewards"):
                 self.rewards_demo = await load_rewards_demo(
-                    channel, appraisal_channel, org_channel, issuer, self.demo
+                    channels["rewards"], channels["appraisal"], org, issuer, self.demo
                 )
-            except grpc.aio.AioRpcError as error:
-                raise StartupFailed(
-                    f"loading the demo rewards failed: {error.code().name}: {error.details()}"
-                ) from error
-            except RewardsDemoIncomplete as error:
-                raise StartupFailed(f"loading the demo rewards failed: {error}") from error
 
     async def wait_for_exit(self, stop_requested: asyncio.Event) -> ServiceProcess | None:
         """Returns when a stop is requested (None) or a service exits on its own (that service)."""
