@@ -22,8 +22,8 @@ from services.rewards.adapters.unit_of_work import RewardsSqlUnitOfWork
 from services.rewards.entrypoints.grade_consumer import grade_consumer
 from services.rewards.entrypoints.grpc_servicer import RewardsServicer
 from services.rewards.entrypoints.pip_scheduler import DEFAULT_INTERVAL_SECONDS, PipScheduler
-from services.rewards.service_layer.career_access import utc_today
 from services.rewards.service_layer.ports import RewardsUnitOfWork
+from services.rewards.service_layer.records import utc_today
 
 SERVICE = "rewards"
 

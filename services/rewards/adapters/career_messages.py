@@ -1,23 +1,19 @@
 """Eligibility rules and verdicts, improvement plans and courses as the contract's protobuf messages; and
 the PipChanged event.
 
-Enum values the contract does not know become what the use cases refuse (None, or UNSPECIFIED where
-None means "any"); dates that are not ISO 8601 are INVALID_ARGUMENT naming the field.
+An eligibility rule's cycle kind the contract does not know becomes UNSPECIFIED, which the rules' checks
+refuse naming the rule (None, unset, means any kind).
 """
 
 from __future__ import annotations
-
-from datetime import date
 
 from fulcrum.appraisal.v1 import appraisal_pb2
 from fulcrum.rewards.v1 import events_pb2, rewards_pb2
 from google.protobuf.message import Message
 
-from services.chassis.errors import FieldViolation, InvalidArgument
 from services.chassis.timestamps import timestamp_message
-from services.rewards.adapters.action_messages import HR_ALERT_KIND_FROM_PROTO, HR_ALERT_KIND_TO_PROTO
+from services.rewards.adapters.action_messages import HR_ALERT_KIND_TO_PROTO
 from services.rewards.adapters.events import event_message
-from services.rewards.domain.actions import HrAlertKind
 from services.rewards.domain.eligibility import EligibilityRule, Verdict
 from services.rewards.domain.grades import CycleKind, GradeRecord
 from services.rewards.domain.pips import Pip, PipChange, PipChanged, PipGoal, PipStatus
@@ -50,17 +46,6 @@ PIP_CHANGE_TO_PROTO = {
     PipChange.COMPLETED: events_pb2.PIP_CHANGE_COMPLETED,
     PipChange.ESCALATED: events_pb2.PIP_CHANGE_ESCALATED,
 }
-
-
-def date_from_text(text: str, field: str) -> date | None:
-    """None for an empty field."""
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        description = f"{text!r} is not a date: YYYY-MM-DD"
-        raise InvalidArgument(f"{field} {description}", [FieldViolation(field, description)]) from None
 
 
 # --- eligibility (R2)
@@ -160,29 +145,9 @@ def pip_message(pip: Pip) -> rewards_pb2.Pip:
     )
 
 
-def pip_status_from_message(value: int, field: str) -> PipStatus | None:
-    """None when unspecified (any status); INVALID_ARGUMENT for a status the contract does not know."""
-    if value == rewards_pb2.PIP_STATUS_UNSPECIFIED:
-        return None
-    if value not in PIP_STATUS_FROM_PROTO:
-        description = f"{value} is not a plan status"
-        raise InvalidArgument(f"{field} {description}", [FieldViolation(field, description)])
-    return PIP_STATUS_FROM_PROTO[value]
-
-
 def pip_goals_from_message(goals: list[rewards_pb2.PipGoal]) -> list[PipGoal]:
     """Goals as sent, with the ids sent; the use cases decide which ids stand."""
     return [PipGoal(goal.id, goal.description, goal.measure, goal.met) for goal in goals]
-
-
-def escalation_from_message(value: int, field: str) -> HrAlertKind | None:
-    """None when unspecified; INVALID_ARGUMENT for a kind the contract does not know."""
-    if value == rewards_pb2.HR_ALERT_KIND_UNSPECIFIED:
-        return None
-    if value not in HR_ALERT_KIND_FROM_PROTO:
-        description = f"{value} is not an HR alert kind"
-        raise InvalidArgument(f"{field} {description}", [FieldViolation(field, description)])
-    return HR_ALERT_KIND_FROM_PROTO[value]
 
 
 @event_message.register

@@ -11,20 +11,19 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, false, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.chassis.database import bulk_insert
-from services.chassis.directory.reader import report_ids
 from services.chassis.timestamps import as_utc
 from services.rewards.adapters import tables
+from services.rewards.adapters.queries import reached
 from services.rewards.domain.actions import HrAlertKind
 from services.rewards.domain.pips import Pip, PipCheckIn, PipGoal, PipStatus
-from services.rewards.service_layer.ports import PipVisibility
+from services.rewards.service_layer.ports import Reach
 
 _pips = tables.pips
 _check_ins = tables.pip_check_ins
-_employees = tables.directory.employees
 _ACTIVE = PipStatus.ACTIVE.value
 
 
@@ -66,14 +65,14 @@ class PipRepository:
 
     async def page(
         self,
-        visibility: PipVisibility,
+        reach: Reach,
         *,
         employee_id: str | None,
         status: PipStatus | None,
         after: str | None,
         limit: int,
     ) -> list[Pip]:
-        conditions = self._visible(visibility)
+        conditions = [reached(_pips.c.employee_id, reach, self._tenant_id)]
         if employee_id is not None:
             conditions.append(_pips.c.employee_id == employee_id)
         if status is not None:
@@ -109,22 +108,6 @@ class PipRepository:
 
     def _of(self, pip_id: str) -> tuple[ColumnElement[bool], ...]:
         return (_pips.c.tenant_id == self._tenant_id, _pips.c.id == pip_id)
-
-    def _visible(self, visibility: PipVisibility) -> list[ColumnElement[bool]]:
-        if visibility.everyone:
-            return []
-        reach: list[ColumnElement[bool]] = []
-        if visibility.unit_ids:
-            in_units = select(_employees.c.id).where(
-                _employees.c.tenant_id == self._tenant_id, _employees.c.unit_id.in_(visibility.unit_ids)
-            )
-            reach.append(_pips.c.employee_id.in_(in_units))
-        if visibility.reports_to is not None:
-            reports = report_ids(tables.directory, self._tenant_id, visibility.reports_to)
-            reach.append(_pips.c.employee_id.in_(reports))
-        if visibility.own is not None:
-            reach.append(_pips.c.employee_id == visibility.own)
-        return [or_(*reach) if reach else false()]
 
     async def _select(
         self,

@@ -7,16 +7,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, case, func, insert, or_, select, true, update
+from sqlalchemy import ColumnElement, Row, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.chassis.database import bulk_insert
-from services.chassis.directory.reader import report_ids
 from services.chassis.timestamps import as_utc
 from services.rewards.adapters import tables
+from services.rewards.adapters.queries import reached, rows_after
 from services.rewards.domain.actions import Money
 from services.rewards.domain.points import Claim, ClaimStatus, Standing, ValueCreated, ValueTag
-from services.rewards.service_layer.ports import PointsVisibility
+from services.rewards.service_layer.ports import Reach
 
 _tags = tables.value_tags
 _claims = tables.claims
@@ -30,38 +30,6 @@ def money_json(money: Money | None) -> dict[str, str] | None:
 
 def money_from_json(data: dict[str, str] | None) -> Money | None:
     return None if data is None else Money(data["currency_code"], Decimal(data["amount"]))
-
-
-def visible_to(
-    employee_column: ColumnElement[Any], visibility: PointsVisibility, tenant_id: str
-) -> ColumnElement[bool]:
-    """Rows of the employees the caller may see: themself, the people reporting to them (directly or
-    not) and the people sitting in the visibility's units, as org's directory has them now."""
-    if visibility.everyone:
-        return true()
-    reach = [
-        employee_column == visibility.subject,
-        employee_column.in_(report_ids(tables.directory, tenant_id, visibility.subject)),
-    ]
-    if visibility.unit_ids:
-        employees = tables.directory.employees
-        reach.append(
-            employee_column.in_(
-                select(employees.c.id).where(
-                    employees.c.tenant_id == tenant_id, employees.c.unit_id.in_(visibility.unit_ids)
-                )
-            )
-        )
-    return or_(*reach)
-
-
-def rows_after(
-    order: ColumnElement[Any], key: ColumnElement[Any], after: tuple[Any, str] | None
-) -> ColumnElement[bool]:
-    """Rows ordered by `order` then `key` that come after a previous page's last row's (order, key)."""
-    if after is None:
-        return true()
-    return or_(order > after[0], and_(order == after[0], key > after[1]))
 
 
 class ValueTagRepository:
@@ -150,7 +118,7 @@ class ClaimRepository:
 
     async def page(
         self,
-        visibility: PointsVisibility,
+        reach: Reach,
         *,
         employee_id: str | None,
         status: ClaimStatus | None,
@@ -160,7 +128,7 @@ class ClaimRepository:
     ) -> list[Claim]:
         conditions = [
             _claims.c.tenant_id == self._tenant_id,
-            visible_to(_claims.c.employee_id, visibility, self._tenant_id),
+            reached(_claims.c.employee_id, reach, self._tenant_id),
             rows_after(_claims.c.created_at, _claims.c.id, after),
         ]
         if employee_id is not None:

@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.chassis.database import upsert
 from services.chassis.timestamps import as_utc
 from services.rewards.adapters import tables
-from services.rewards.adapters.points_repository import money_from_json, money_json, rows_after, visible_to
+from services.rewards.adapters.points_repository import money_from_json, money_json
+from services.rewards.adapters.queries import reached, rows_after
 from services.rewards.domain.calendar import CalendarPeriod
 from services.rewards.domain.redemptions import Redemption, RedemptionItem, RedemptionKind
-from services.rewards.service_layer.ports import PointsVisibility
+from services.rewards.service_layer.ports import Reach
 
 _items = tables.redemption_items
 _budgets = tables.redemption_budgets
@@ -144,7 +145,7 @@ class RedemptionRepository:
 
     async def page(
         self,
-        visibility: PointsVisibility,
+        reach: Reach,
         *,
         employee_id: str | None,
         after: tuple[datetime, str] | None,
@@ -152,7 +153,7 @@ class RedemptionRepository:
     ) -> list[Redemption]:
         conditions = [
             _redemptions.c.tenant_id == self._tenant_id,
-            visible_to(_redemptions.c.employee_id, visibility, self._tenant_id),
+            reached(_redemptions.c.employee_id, reach, self._tenant_id),
             rows_after(_redemptions.c.created_at, _redemptions.c.id, after),
         ]
         if employee_id is not None:

@@ -21,6 +21,7 @@ from services.rewards.domain.grades import CycleKind, GradeRecord
 
 MAX_RULES = 50
 MAX_CONSECUTIVE = 10
+MAX_POSITIONS = 100
 MAX_ID = 64
 MAX_TEXT = 200
 
@@ -141,10 +142,16 @@ def rule_problems(rules: Sequence[EligibilityRule]) -> list[FieldViolation]:
             problems.append(FieldViolation(f"{at}.consecutive", f"must be from 1 to {MAX_CONSECUTIVE}"))
         if rule.cycle_kind is CycleKind.UNSPECIFIED:
             problems.append(FieldViolation(f"{at}.cycle_kind", "is not a cycle kind"))
+        if len(rule.position_ids) > MAX_POSITIONS:
+            problems.append(
+                FieldViolation(
+                    f"{at}.position_ids", f"holds {len(rule.position_ids)}; at most {MAX_POSITIONS}"
+                )
+            )
         problems.extend(
-            FieldViolation(f"{at}.position_ids[{place}]", "is empty")
+            FieldViolation(f"{at}.position_ids[{place}]", f"is required, at most {MAX_ID} characters")
             for place, position_id in enumerate(rule.position_ids)
-            if not position_id.strip()
+            if not position_id.strip() or len(position_id) > MAX_ID
         )
     return problems
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from services.chassis.errors import FailedPrecondition, FieldViolation, InvalidArgument
+from services.chassis.errors import FailedPrecondition, FieldViolation, InvalidArgument, refuse
 from services.rewards.domain.actions import (
     DEFAULT_PLAN_DAYS,
     Action,
@@ -127,13 +127,11 @@ class Pip:
         """Record a check-in; the goals it names are met from now on."""
         self._require_active("checked in on")
         known = {goal.id for goal in self.goals}
-        unknown = [
+        refuse(
             FieldViolation(f"met_goal_ids[{index}]", f"{goal_id} is not a goal of plan {self.id}")
             for index, goal_id in enumerate(check_in.met_goal_ids)
             if goal_id not in known
-        ]
-        if unknown:
-            raise InvalidArgument("; ".join(f"{v.field} {v.description}" for v in unknown), unknown)
+        )
         met = set(check_in.met_goal_ids)
         self.goals = [
             PipGoal(goal.id, goal.description, goal.measure, True) if goal.id in met else goal

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import Decimal
+from decimal import Context, Decimal
 from enum import StrEnum
 
 from services.chassis.errors import FailedPrecondition, FieldViolation, PermissionDenied, refuse
@@ -23,6 +23,8 @@ MAX_HOURS = Decimal(1_000_000)
 # Amounts beyond these are typing mistakes, not value anyone created.
 MAX_AMOUNT = Decimal(10) ** 15
 MAX_DECIMALS = 4
+# Enough digits for hours times a rate at their largest, which the default context of 28 would round.
+_EXACT = Context(prec=40)
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 # A unit earns a tag rarely when its rate per head is below this share of the tenant's...
 RARE_SHARE = Decimal(1) / 4
@@ -101,7 +103,7 @@ def value_created(
     refuse(problems)
     total = amount
     if hours is not None and hourly_rate is not None:
-        total = Money(hourly_rate.currency_code, plain(hours * hourly_rate.amount))
+        total = Money(hourly_rate.currency_code, plain(_EXACT.multiply(hours, hourly_rate.amount)))
         if amount is not None and (amount.currency_code, amount.amount) != (
             total.currency_code,
             total.amount,
@@ -130,8 +132,8 @@ def amount_problem(amount: Decimal, below: Decimal) -> str | None:
 def plain(number: Decimal) -> Decimal:
     """The number without trailing zeros and never in exponent form: 50000.0 -> 50000, 1.50 -> 1.5."""
     if number == number.to_integral_value():
-        return number.quantize(Decimal(1))
-    return number.normalize()
+        return number.quantize(Decimal(1), context=_EXACT)
+    return number.normalize(_EXACT)
 
 
 class ClaimStatus(StrEnum):

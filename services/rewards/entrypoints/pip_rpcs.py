@@ -9,14 +9,14 @@ from fulcrum.rewards.v1 import rewards_pb2
 
 from services.chassis.context import current_principal
 from services.chassis.paging import call_page
+from services.rewards.adapters.action_messages import HR_ALERT_KIND_FROM_PROTO
 from services.rewards.adapters.career_messages import (
     PIP_OUTCOME_FROM_PROTO,
-    date_from_text,
-    escalation_from_message,
+    PIP_STATUS_FROM_PROTO,
     pip_goals_from_message,
     pip_message,
-    pip_status_from_message,
 )
+from services.rewards.adapters.request_fields import optional_date, optional_enum
 from services.rewards.entrypoints.common import Rpcs
 from services.rewards.service_layer import pips
 
@@ -31,8 +31,10 @@ class PipRpcs(Rpcs):
             employee_id=request.employee_id,
             reason=request.reason,
             goals=pip_goals_from_message(list(request.goals)),
-            deadline=date_from_text(request.deadline, "deadline"),
-            escalation=escalation_from_message(request.escalation, "escalation"),
+            deadline=optional_date(request.deadline, "deadline"),
+            escalation=optional_enum(
+                request.escalation, HR_ALERT_KIND_FROM_PROTO, "escalation", "an HR alert kind"
+            ),
             request_id=request.request_id,
         )
         return rewards_pb2.CreatePipResponse(pip=pip_message(pip))
@@ -46,7 +48,7 @@ class PipRpcs(Rpcs):
             self._uows,
             current_principal(),
             employee_id=request.employee_id,
-            status=pip_status_from_message(request.status, "status"),
+            status=optional_enum(request.status, PIP_STATUS_FROM_PROTO, "status", "a plan status"),
             page=call_page("ListPips", request, employee=request.employee_id, status=request.status),
         )
         return rewards_pb2.ListPipsResponse(pips=[pip_message(pip) for pip in found], next_page_token=token)
@@ -84,8 +86,8 @@ class PipRpcs(Rpcs):
             self._uows,
             current_principal(),
             pip_id=request.pip_id,
-            outcome=PIP_OUTCOME_FROM_PROTO.get(request.outcome),
-            new_deadline=date_from_text(request.new_deadline, "new_deadline"),
+            outcome=optional_enum(request.outcome, PIP_OUTCOME_FROM_PROTO, "outcome", "a plan outcome"),
+            new_deadline=optional_date(request.new_deadline, "new_deadline"),
             note=request.note,
             expected_version=request.expected_version,
             request_id=request.request_id,

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.chassis.leased_job import LeasedJob
 from services.chassis.tables import ChassisTables
 from services.rewards.adapters.pip_repository import tenants_with_overdue_pips
-from services.rewards.service_layer.career_access import utc_today
 from services.rewards.service_layer.pips import ESCALATION_BATCH_SIZE, escalate_overdue_pips
 from services.rewards.service_layer.ports import UnitOfWorkFactory
+from services.rewards.service_layer.records import utc_today
 
 LEASE_NAME = "rewards-pip-escalation"
 # Deadlines are dates: checking every few minutes escalates a plan soon after its day ends.

@@ -19,6 +19,7 @@ from services.rewards.adapters.points_messages import (
     value_tag_message,
     value_tag_values,
 )
+from services.rewards.adapters.request_fields import optional_date, optional_enum
 from services.rewards.entrypoints.common import Rpcs
 from services.rewards.service_layer import claims, standings, value_tags
 
@@ -94,7 +95,7 @@ class RecognitionRpcs(Rpcs):
             self._uows,
             current_principal(),
             employee_id=request.employee_id,
-            status=CLAIM_STATUS_FROM_PROTO.get(request.status),
+            status=optional_enum(request.status, CLAIM_STATUS_FROM_PROTO, "status", "a claim status"),
             awaiting_me=request.awaiting_me,
             page=call_page(
                 "ListClaims",
@@ -129,8 +130,8 @@ class RecognitionRpcs(Rpcs):
             self._uows,
             current_principal(),
             unit_id=request.unit_id,
-            period_start=request.period_start,
-            period_end=request.period_end,
+            period_start=optional_date(request.period_start, "period_start"),
+            period_end=optional_date(request.period_end, "period_end"),
             limit=request.limit,
         )
         return rewards_pb2.GetLeaderboardResponse(
@@ -146,8 +147,8 @@ class RecognitionRpcs(Rpcs):
             self._uows,
             current_principal(),
             unit_id=request.unit_id,
-            period_start=request.period_start,
-            period_end=request.period_end,
+            period_start=optional_date(request.period_start, "period_start"),
+            period_end=optional_date(request.period_end, "period_end"),
         )
         return rewards_pb2.GetTagRarityResponse(
             tags=[tag_rarity_message(rarity) for rarity in report.tags],

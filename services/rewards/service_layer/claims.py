@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.chassis.context import Principal
-from services.chassis.directory.access import may_manage_employee
+from services.chassis.directory.access import may_act_for_employee, may_manage_employee
 from services.chassis.errors import FieldViolation, InvalidArgument, NotFound, PermissionDenied, refuse
 from services.chassis.paging import PageRequest
 from services.chassis.timestamps import utc_now
@@ -25,16 +25,10 @@ from services.rewards.domain.points import (
     decision_violations,
     evidence_violations,
 )
-from services.rewards.service_layer.career_access import check_version, new_id, readable_employee
-from services.rewards.service_layer.points_access import (
-    after_moment,
-    lock_points_of_caller,
-    may_see_points_of,
-    pair_key,
-    participant,
-    points_visibility,
-)
+from services.rewards.service_layer.access import listed_reach, lock_points_of_caller, participant
+from services.rewards.service_layer.page_keys import after_moment, pair_key
 from services.rewards.service_layer.ports import RewardsUnitOfWork, UnitOfWorkFactory
+from services.rewards.service_layer.records import check_version, existing, new_id
 
 
 async def submit_claim(
@@ -51,7 +45,7 @@ async def submit_claim(
     async with uows(principal.tenant_id) as uow:
         await lock_points_of_caller(uow, principal)
         if (prior := await uow.recall(principal, "SubmitClaim", request_id)) is not None:
-            return await _existing(uow, prior)
+            return await _claim(uow, prior)
         claimant = await participant(uow, principal)
         tag = await uow.value_tags.get(tag_id)
         if tag is None or not tag.active:
@@ -80,8 +74,8 @@ async def submit_claim(
 async def get_claim(uows: UnitOfWorkFactory, principal: Principal, claim_id: str) -> Claim:
     """For the claimant, those who manage them and HR covering them; anyone else sees no such claim."""
     async with uows(principal.tenant_id) as uow:
-        claim = await _existing(uow, claim_id)
-        if not await may_see_points_of(uow, principal, claim.employee_id):
+        claim = await _claim(uow, claim_id)
+        if not await may_act_for_employee(uow.directory, principal, claim.employee_id):
             raise NotFound(f"no claim {claim_id}")
         return claim
 
@@ -98,12 +92,11 @@ async def list_claims(
     """Oldest first: the caller's own, their reporting line's and, for HR, their scope's; one employee's
     when named. `awaiting_me`: the pending claims the caller may decide (never their own)."""
     async with uows(principal.tenant_id) as uow:
-        if employee_id:
-            await readable_employee(uow, principal, employee_id)
+        reach = await listed_reach(uow, principal, employee_id)
         if awaiting_me and status not in (None, ClaimStatus.PENDING):
             return [], ""
         claims = await uow.claims.page(
-            await points_visibility(uow, principal),
+            reach,
             employee_id=employee_id or None,
             status=ClaimStatus.PENDING if awaiting_me else status,
             exclude_employee_id=principal.subject if awaiting_me else None,
@@ -127,11 +120,11 @@ async def decide_claim(
     refuse(_required("claim_id", claim_id) + decision_violations(approve, reason))
     async with uows(principal.tenant_id) as uow:
         # Locked by the stored id, read again under the lock: two deciders of one claim take turns.
-        await uow.serialize(f"claim:{principal.tenant_id}:{(await _existing(uow, claim_id)).id}")
+        await uow.serialize(f"claim:{principal.tenant_id}:{(await _claim(uow, claim_id)).id}")
         if (prior := await uow.recall(principal, "DecideClaim", request_id)) is not None:
-            claim = await _existing(uow, prior)
+            claim = await _claim(uow, prior)
             return claim, (await uow.points_ledger.balance(claim.employee_id)).balance
-        claim = await _existing(uow, claim_id)
+        claim = await _claim(uow, claim_id)
         if principal.subject != claim.employee_id and not await may_manage_employee(
             uow.directory, principal, claim.employee_id
         ):
@@ -171,8 +164,5 @@ def _required(field: str, value: str) -> list[FieldViolation]:
     return [] if value else [FieldViolation(field, "is required")]
 
 
-async def _existing(uow: RewardsUnitOfWork, claim_id: str) -> Claim:
-    claim = await uow.claims.get(claim_id) if claim_id else None
-    if claim is None:
-        raise NotFound(f"no claim {claim_id}")
-    return claim
+async def _claim(uow: RewardsUnitOfWork, claim_id: str) -> Claim:
+    return existing(await uow.claims.get(claim_id), "claim", claim_id)

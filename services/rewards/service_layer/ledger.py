@@ -7,8 +7,8 @@ from services.chassis.context import Principal
 from services.chassis.errors import require
 from services.chassis.paging import PageRequest
 from services.rewards.domain.ledger import LedgerEntry, PointBalance
-from services.rewards.service_layer.career_access import readable_employee
-from services.rewards.service_layer.points_access import after_sequence
+from services.rewards.service_layer.access import readable_employee
+from services.rewards.service_layer.page_keys import after_sequence
 from services.rewards.service_layer.ports import UnitOfWorkFactory
 
 

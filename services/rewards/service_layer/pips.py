@@ -18,7 +18,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from services.chassis.context import Principal
-from services.chassis.directory.access import is_tenant_wide_hr, managed_unit_ids, may_act_for_employee
+from services.chassis.directory.access import may_act_for_employee
 from services.chassis.errors import (
     Aborted,
     FailedPrecondition,
@@ -42,16 +42,16 @@ from services.rewards.domain.pips import (
     goal_problems,
     text_problem,
 )
+from services.rewards.service_layer.access import listed_reach, managed_employee
 from services.rewards.service_layer.actions import record_actions
-from services.rewards.service_layer.career_access import (
+from services.rewards.service_layer.ports import RewardsUnitOfWork, UnitOfWorkFactory
+from services.rewards.service_layer.records import (
     check_version,
-    managed_employee,
+    existing,
     new_id,
-    readable_employee,
     require_short_id,
     utc_today,
 )
-from services.rewards.service_layer.ports import PipVisibility, RewardsUnitOfWork, UnitOfWorkFactory
 
 UPDATABLE_PIP_FIELDS = ("goals", "reason")
 # A change of a plan: applied to the plan as read, in the unit of work that writes it back.
@@ -91,7 +91,7 @@ async def create_pip(
     async with uows(principal.tenant_id) as uow:
         await uow.serialize(f"pips:{principal.tenant_id}:{employee_id}")
         if (prior := await uow.recall(principal, "CreatePip", request_id)) is not None:
-            return await _stored(uow, prior)
+            return existing(await uow.pips.get(prior), "improvement plan", prior)
         employee = await managed_employee(uow, principal, employee_id)
         if not employee.active:
             raise FailedPrecondition(
@@ -136,18 +136,9 @@ async def list_pips(
 ) -> tuple[list[Pip], str]:
     """The plans the caller may read, by id; of one employee when `employee_id` names them."""
     async with uows(principal.tenant_id) as uow:
-        if employee_id:
-            await readable_employee(uow, principal, employee_id)
-            visibility = PipVisibility(everyone=True)
-        elif is_tenant_wide_hr(principal):
-            visibility = PipVisibility(everyone=True)
-        else:
-            units = await managed_unit_ids(uow.directory, principal)
-            visibility = PipVisibility(
-                unit_ids=tuple(units), reports_to=principal.subject, own=principal.subject
-            )
+        reach = await listed_reach(uow, principal, employee_id)
         pips = await uow.pips.page(
-            visibility, employee_id=employee_id or None, status=status, after=page.after, limit=page.size
+            reach, employee_id=employee_id or None, status=status, after=page.after, limit=page.size
         )
         return pips, page.next_token(pips, lambda pip: pip.id)
 
@@ -285,7 +276,7 @@ async def _change(
     async with uows(principal.tenant_id) as uow:
         await uow.serialize(f"pip:{principal.tenant_id}:{pip_id}")
         if (prior := await uow.recall(principal, operation, request_id)) is not None:
-            return await _stored(uow, prior)
+            return existing(await uow.pips.get(prior), "improvement plan", prior)
         pip = await _readable(uow, principal, pip_id)
         await managed_employee(uow, principal, pip.employee_id)
         check_version(f"plan {pip.id}", pip.version, expected_version)
@@ -302,12 +293,5 @@ async def _readable(uow: RewardsUnitOfWork, principal: Principal, pip_id: str) -
     """The plan when the caller may read it; otherwise as unknown as a plan that does not exist."""
     pip = await uow.pips.get(pip_id) if pip_id else None
     if pip is None or not await may_act_for_employee(uow.directory, principal, pip.employee_id):
-        raise NotFound(f"no improvement plan {pip_id}")
-    return pip
-
-
-async def _stored(uow: RewardsUnitOfWork, pip_id: str) -> Pip:
-    pip = await uow.pips.get(pip_id)
-    if pip is None:
         raise NotFound(f"no improvement plan {pip_id}")
     return pip

@@ -106,6 +106,19 @@ class Decisions(Protocol):
     ) -> list[GradeDecision]: ...
 
 
+# --- whose records a caller reaches in the lists of plans, claims and redemptions
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Everyone's records, or those of `subject` themself, of the people reporting to them (directly or
+    not) and of the employees sitting in `unit_ids`, as the directory has them now."""
+
+    everyone: bool
+    subject: str = ""
+    unit_ids: tuple[str, ...] = ()
+
+
 # --- promotion eligibility (R2), improvement plans (R3), training (R4)
 
 
@@ -116,17 +129,6 @@ class EligibilityRules(Protocol):
     async def save(self, rule_set: EligibilityRuleSet) -> None: ...
 
 
-@dataclass(frozen=True)
-class PipVisibility:
-    """Whose plans a caller may list: everyone's, or those of the employees in these units, of those
-    reporting to `reports_to`, and their own when `own` names them."""
-
-    everyone: bool = False
-    unit_ids: tuple[str, ...] = ()
-    reports_to: str | None = None
-    own: str | None = None
-
-
 class Pips(Protocol):
     async def add(self, pips: Sequence[Pip]) -> None: ...
     async def get(self, pip_id: str) -> Pip | None: ...
@@ -134,7 +136,7 @@ class Pips(Protocol):
     # By id, after `after`.
     async def page(
         self,
-        visibility: PipVisibility,
+        reach: Reach,
         *,
         employee_id: str | None,
         status: PipStatus | None,
@@ -161,16 +163,6 @@ class Courses(Protocol):
 # --- points (R5, R6)
 
 
-@dataclass(frozen=True)
-class PointsVisibility:
-    """Whose claims and redemptions a caller may list: everyone's, or their own (`subject`'s), those of
-    the people reporting to them, and those of the employees in `unit_ids`."""
-
-    everyone: bool
-    subject: str
-    unit_ids: tuple[str, ...] = ()
-
-
 class ValueTags(Protocol):
     async def get(self, tag_id: str) -> ValueTag | None: ...
     async def with_ids(self, tag_ids: Iterable[str]) -> list[ValueTag]: ...
@@ -191,7 +183,7 @@ class Claims(Protocol):
     # Oldest first, after the (created_at, id) of the previous page's last claim.
     async def page(
         self,
-        visibility: PointsVisibility,
+        reach: Reach,
         *,
         employee_id: str | None,
         status: ClaimStatus | None,
@@ -248,7 +240,7 @@ class Redemptions(Protocol):
     # Oldest first, after the (created_at, id) of the previous page's last redemption.
     async def page(
         self,
-        visibility: PointsVisibility,
+        reach: Reach,
         *,
         employee_id: str | None,
         after: tuple[datetime, str] | None,

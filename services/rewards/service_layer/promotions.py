@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from services.chassis.context import Principal
 from services.chassis.directory.access import is_tenant_wide_hr, managed_unit_ids, may_manage_unit
 from services.chassis.directory.model import DirectoryEmployee, EmployeeScope
-from services.chassis.errors import FieldViolation, NotFound, PermissionDenied, refuse
+from services.chassis.errors import FieldViolation, PermissionDenied, refuse
 from services.chassis.paging import PageRequest
 from services.chassis.timestamps import utc_now
 from services.rewards.domain.eligibility import (
@@ -26,12 +26,9 @@ from services.rewards.domain.eligibility import (
     met_rules,
     rule_problems,
 )
-from services.rewards.service_layer.career_access import (
-    check_version,
-    readable_employee,
-    require_setup_writer,
-)
+from services.rewards.service_layer.access import readable_employee, require_setup_writer
 from services.rewards.service_layer.ports import RewardsUnitOfWork, UnitOfWorkFactory
+from services.rewards.service_layer.records import check_version, existing
 
 # Employees whose histories are read in one query while looking for candidates.
 HISTORIES_PER_QUERY = 500
@@ -122,8 +119,7 @@ def _chosen_rules(rules: tuple[EligibilityRule, ...], rule_id: str) -> tuple[Eli
 
 async def _candidate_scope(uow: RewardsUnitOfWork, principal: Principal, unit_id: str) -> EmployeeScope:
     if unit_id:
-        if await uow.directory.unit(unit_id) is None:
-            raise NotFound(f"no unit {unit_id}")
+        existing(await uow.directory.unit(unit_id), "unit", unit_id)
         if not await may_manage_unit(uow.directory, principal, unit_id):
             raise PermissionDenied(f"only the head of unit {unit_id}, of a unit above it, or HR covering it")
         return EmployeeScope(unit_ids=tuple(await uow.directory.unit_subtree_ids(unit_id)))

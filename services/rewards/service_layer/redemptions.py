@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from services.chassis.context import Principal
-from services.chassis.errors import FailedPrecondition, FieldViolation, NotFound, refuse, require
+from services.chassis.errors import FailedPrecondition, FieldViolation, refuse, require
 from services.chassis.field_mask import checked_paths
 from services.chassis.paging import PageRequest
 from services.chassis.timestamps import utc_now
@@ -30,22 +30,16 @@ from services.rewards.domain.redemptions import (
     redemption_action,
     redemption_key,
 )
-from services.rewards.service_layer.actions import record_actions
-from services.rewards.service_layer.career_access import (
-    check_version,
-    new_id,
-    readable_employee,
+from services.rewards.service_layer.access import (
+    listed_reach,
+    lock_points_of_caller,
+    participant,
     require_setup_writer,
 )
-from services.rewards.service_layer.points_access import (
-    after_moment,
-    after_pair,
-    lock_points_of_caller,
-    pair_key,
-    participant,
-    points_visibility,
-)
+from services.rewards.service_layer.actions import record_actions
+from services.rewards.service_layer.page_keys import after_moment, after_pair, pair_key
 from services.rewards.service_layer.ports import RewardsUnitOfWork, UnitOfWorkFactory
+from services.rewards.service_layer.records import check_version, existing, new_id, revised, utc_today
 
 UPDATABLE_ITEM_FIELDS = (
     "name",
@@ -81,7 +75,7 @@ async def create_item(
     async with uows(principal.tenant_id) as uow:
         await _lock_catalog(uow)
         if (prior := await uow.recall(principal, "CreateRedemptionItem", request_id)) is not None:
-            return (await _in_period(uow, [await _existing(uow, prior)]))[0]
+            return (await _in_period(uow, [await _item(uow, prior)]))[0]
         await _check_course(uow, item)
         created = replace(item, id=new_id(), active=True, version=1, updated_at=utc_now())
         await uow.redemption_items.add(created)
@@ -106,15 +100,14 @@ async def update_item(
     async with uows(principal.tenant_id) as uow:
         await _lock_catalog(uow)
         if (prior := await uow.recall(principal, "UpdateRedemptionItem", request_id)) is not None:
-            return (await _in_period(uow, [await _existing(uow, prior)]))[0]
-        item = await _existing(uow, item_id)
+            return (await _in_period(uow, [await _item(uow, prior)]))[0]
+        item = await _item(uow, item_id)
         check_version(f"redemption item {item.name}", item.version, expected_version)
-        updated = replace(item, **{name: values[name] for name in paths})
+        updated = revised(item, {name: values[name] for name in paths})
         refuse(item_violations(updated))
         if "course_code" in paths:
             await _check_course(uow, updated)
-        if updated != item:
-            updated = replace(updated, version=item.version + 1, updated_at=utc_now())
+        if updated is not item:
             await uow.redemption_items.save(updated)
         await uow.remember(principal, "UpdateRedemptionItem", request_id, item.id)
         await uow.commit()
@@ -146,7 +139,7 @@ async def redeem(
             record = (await _with_actions(uow, [redemption]))[0]
             return record, (await uow.points_ledger.balance(redemption.employee_id)).balance
         redeemer = await participant(uow, principal)
-        item = await _existing(uow, item_id)
+        item = await _item(uow, item_id)
         if not item.active:
             raise FailedPrecondition(
                 f"{item.name} can no longer be redeemed",
@@ -204,10 +197,8 @@ async def list_redemptions(
     """Oldest first, each with its action: the caller's own, their reporting line's and, for HR, their
     scope's; one employee's when named."""
     async with uows(principal.tenant_id) as uow:
-        if employee_id:
-            await readable_employee(uow, principal, employee_id)
         redemptions = await uow.redemptions.page(
-            await points_visibility(uow, principal),
+            await listed_reach(uow, principal, employee_id),
             employee_id=employee_id or None,
             after=after_moment(page),
             limit=page.size,
@@ -225,11 +216,8 @@ async def _lock_catalog(uow: RewardsUnitOfWork) -> None:
     await uow.serialize(f"redemption-catalog:{uow.tenant_id}")
 
 
-async def _existing(uow: RewardsUnitOfWork, item_id: str) -> RedemptionItem:
-    item = await uow.redemption_items.get(item_id) if item_id else None
-    if item is None:
-        raise NotFound(f"no redemption item {item_id}")
-    return item
+async def _item(uow: RewardsUnitOfWork, item_id: str) -> RedemptionItem:
+    return existing(await uow.redemption_items.get(item_id), "redemption item", item_id)
 
 
 async def _check_course(uow: RewardsUnitOfWork, item: RedemptionItem) -> None:
@@ -253,7 +241,7 @@ async def _course_title(uow: RewardsUnitOfWork, item: RedemptionItem) -> str:
 
 
 async def _in_period(uow: RewardsUnitOfWork, items: Sequence[RedemptionItem]) -> list[CatalogItem]:
-    today = utc_now().date()
+    today = utc_today()
     starts = {item.id: item.budget_period.start_of(today) for item in items if item.budget_period}
     used = await uow.redemption_items.used(starts)
     return [CatalogItem(item, used.get(item.id, 0)) for item in items]

@@ -13,14 +13,15 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from services.chassis.context import ROLE_ADMIN, ROLE_HR, Principal
 from services.chassis.directory.access import hr_covers_unit
-from services.chassis.errors import FieldViolation, NotFound, PermissionDenied, refuse, require
-from services.chassis.timestamps import utc_now
+from services.chassis.errors import FieldViolation, InvalidArgument, PermissionDenied, require
 from services.rewards.domain.calendar import CalendarPeriod
 from services.rewards.domain.points import LeaderboardEntry, TagRarity, ranks, tag_rarity
 from services.rewards.service_layer.ports import UnitOfWorkFactory
+from services.rewards.service_layer.records import existing, utc_today
 
 DEFAULT_LEADERBOARD_SIZE = 10
 MAX_LEADERBOARD_SIZE = 100
+_BOTH_DAYS = "is required with the other day of the period: give both or neither"
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,8 @@ async def leaderboard(
     principal: Principal,
     *,
     unit_id: str,
-    period_start: str,
-    period_end: str,
+    period_start: date | None,
+    period_end: date | None,
     limit: int,
 ) -> Leaderboard:
     """Points earned from claims approved in the period (this quarter when none is given), per employee
@@ -56,9 +57,7 @@ async def leaderboard(
     async with uows(principal.tenant_id) as uow:
         unit_ids = None
         if unit_id:
-            unit_ids = await uow.directory.unit_subtree_ids(unit_id)
-            if not unit_ids:
-                raise NotFound(f"no unit {unit_id}")
+            unit_ids = existing(await uow.directory.unit_subtree_ids(unit_id) or None, "unit", unit_id)
         standings = await uow.recognition.standings(
             unit_ids=unit_ids,
             start=_midnight(start),
@@ -83,7 +82,12 @@ async def leaderboard(
 
 
 async def rarity(
-    uows: UnitOfWorkFactory, principal: Principal, *, unit_id: str, period_start: str, period_end: str
+    uows: UnitOfWorkFactory,
+    principal: Principal,
+    *,
+    unit_id: str,
+    period_start: date | None,
+    period_end: date | None,
 ) -> RarityReport:
     """Each active tag's approved claims in the unit's subtree against the tenant's, per 100 active
     people, in the period (this year when none is given)."""
@@ -92,8 +96,7 @@ async def rarity(
         raise PermissionDenied("tag rarity is HR's view: HR covering the unit, or an admin")
     start, end = _period(period_start, period_end, CalendarPeriod.YEAR)
     async with uows(principal.tenant_id) as uow:
-        if await uow.directory.unit(unit_id) is None:
-            raise NotFound(f"no unit {unit_id}")
+        existing(await uow.directory.unit(unit_id), "unit", unit_id)
         if not await hr_covers_unit(uow.directory, principal, unit_id):
             raise PermissionDenied(f"your HR scope does not cover unit {unit_id}")
         subtree = await uow.directory.unit_subtree_ids(unit_id)
@@ -116,21 +119,14 @@ async def rarity(
     return RarityReport(found, unit_headcount, tenant_headcount)
 
 
-def _period(start_text: str, end_text: str, default: CalendarPeriod) -> tuple[date, date]:
-    """The inclusive days asked for; both or neither must be given."""
-    if not start_text and not end_text:
-        today = utc_now().date()
+def _period(start: date | None, end: date | None, default: CalendarPeriod) -> tuple[date, date]:
+    """The inclusive days asked for, both or neither; the default period holding today for neither."""
+    if start is None and end is None:
+        today = utc_today()
         return default.start_of(today), default.end_of(today)
-    days = {"period_start": start_text, "period_end": end_text}
-    parsed: dict[str, date] = {}
-    problems = []
-    for field, text in days.items():
-        try:
-            parsed[field] = date.fromisoformat(text)
-        except ValueError:
-            problems.append(FieldViolation(field, "must be a date (YYYY-MM-DD), given with the other"))
-    refuse(problems)
-    start, end = parsed["period_start"], parsed["period_end"]
+    if start is None or end is None:
+        missing = "period_start" if start is None else "period_end"
+        raise InvalidArgument(f"{missing} is required with the other", [FieldViolation(missing, _BOTH_DAYS)])
     require(start <= end, "period_end", "must not be before period_start")
     return start, end
 

@@ -9,8 +9,7 @@ covering them; the same people may ask the training system to enrol them, on an 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from operator import attrgetter
 
 from services.chassis.context import Principal
@@ -34,15 +33,16 @@ from services.rewards.domain.training import (
     enrolment_action,
     recommend,
 )
+from services.rewards.service_layer.access import readable_employee, require_setup_writer
 from services.rewards.service_layer.actions import record_actions
-from services.rewards.service_layer.career_access import (
-    check_version,
-    new_id,
-    readable_employee,
-    require_setup_writer,
-    require_short_id,
-)
 from services.rewards.service_layer.ports import RewardsUnitOfWork, UnitOfWorkFactory
+from services.rewards.service_layer.records import (
+    check_version,
+    existing,
+    new_id,
+    require_short_id,
+    revised,
+)
 
 UPDATABLE_COURSE_FIELDS = ("title", "provider", "skills", "active")
 MAX_REASON = 1000
@@ -78,7 +78,7 @@ async def create_course(
     async with uows(principal.tenant_id) as uow:
         await uow.serialize(f"course:{principal.tenant_id}:{sent.code}")
         if (prior := await uow.recall(principal, "CreateCourse", request_id)) is not None:
-            return await _existing(uow, prior)
+            return await _course(uow, prior)
         if await uow.courses.get(sent.code) is not None:
             raise AlreadyExists(
                 f"the catalog already has a course {sent.code}",
@@ -115,16 +115,15 @@ async def update_course(
     async with uows(principal.tenant_id) as uow:
         await uow.serialize(f"course:{principal.tenant_id}:{sent.code}")
         if (prior := await uow.recall(principal, "UpdateCourse", request_id)) is not None:
-            return await _existing(uow, prior)
-        course = await _existing(uow, sent.code)
+            return await _course(uow, prior)
+        course = await _course(uow, sent.code)
         check_version(f"course {course.code}", course.version, expected_version)
         changes = {name: getattr(sent, name) for name in paths}
         if "skills" in changes:
             changes["skills"] = distinct_skills(sent.skills)
-        updated = replace(course, **changes)
+        updated = revised(course, changes)
         refuse(course_problems(updated.code, updated.title, updated.provider, updated.skills))
-        if updated != course:
-            updated = replace(updated, version=course.version + 1, updated_at=utc_now())
+        if updated is not course:
             await uow.courses.save(updated)
         await uow.remember(principal, "UpdateCourse", request_id, course.code)
         await uow.commit()
@@ -192,7 +191,7 @@ async def request_enrolment(
             raise FailedPrecondition(
                 f"employee {employee.id} has left", [FieldViolation(f"employee:{employee.id}", "has left")]
             )
-        course = await _existing(uow, course_code)
+        course = await _course(uow, course_code)
         if not course.active:
             raise FailedPrecondition(
                 f"course {course.code} is retired", [FieldViolation(f"course:{course.code}", "is not active")]
@@ -212,15 +211,10 @@ async def request_enrolment(
         return action
 
 
-async def _existing(uow: RewardsUnitOfWork, code: str) -> Course:
-    course = await uow.courses.get(code) if code else None
-    if course is None:
-        raise NotFound(f"no course {code}")
-    return course
+async def _course(uow: RewardsUnitOfWork, code: str) -> Course:
+    return existing(await uow.courses.get(code), "course", code)
 
 
 async def _enrolment(uow: RewardsUnitOfWork, enrolment_id: str) -> Action:
-    actions: Sequence[Action] = (await uow.actions.for_origin([enrolment_id])).get(enrolment_id, [])
-    if not actions:
-        raise NotFound(f"no enrolment request {enrolment_id}")
-    return actions[0]
+    actions = (await uow.actions.for_origin([enrolment_id])).get(enrolment_id)
+    return existing(actions[0] if actions else None, "enrolment request", enrolment_id)

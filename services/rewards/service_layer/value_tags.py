@@ -16,13 +16,14 @@ from operator import attrgetter
 from typing import Any
 
 from services.chassis.context import Principal
-from services.chassis.errors import AlreadyExists, FieldViolation, NotFound, refuse
+from services.chassis.errors import AlreadyExists, FieldViolation, refuse
 from services.chassis.field_mask import checked_paths
 from services.chassis.paging import PageRequest
 from services.chassis.timestamps import utc_now
 from services.rewards.domain.points import ValueTag, tag_violations
-from services.rewards.service_layer.career_access import check_version, new_id, require_setup_writer
+from services.rewards.service_layer.access import require_setup_writer
 from services.rewards.service_layer.ports import RewardsUnitOfWork, UnitOfWorkFactory
+from services.rewards.service_layer.records import check_version, existing, new_id, revised
 
 UPDATABLE_TAG_FIELDS = ("name", "points", "objective_id", "description", "active")
 TEMPLATE_FILE = "value_tags.json"
@@ -66,7 +67,7 @@ async def create_value_tag(
     async with uows(principal.tenant_id) as uow:
         await _lock_tags(uow)
         if (prior := await uow.recall(principal, "CreateValueTag", request_id)) is not None:
-            return await _existing(uow, prior)
+            return await _tag(uow, prior)
         if await uow.value_tags.with_codes([tag.code]):
             raise AlreadyExists(
                 f"the value tag code {tag.code} is taken",
@@ -95,13 +96,12 @@ async def update_value_tag(
     async with uows(principal.tenant_id) as uow:
         await _lock_tags(uow)
         if (prior := await uow.recall(principal, "UpdateValueTag", request_id)) is not None:
-            return await _existing(uow, prior)
-        tag = await _existing(uow, tag_id)
+            return await _tag(uow, prior)
+        tag = await _tag(uow, tag_id)
         check_version(f"value tag {tag.code}", tag.version, expected_version)
-        updated = replace(tag, **{name: values[name] for name in paths})
+        updated = revised(tag, {name: values[name] for name in paths})
         refuse(tag_violations(updated))
-        if updated != tag:
-            updated = replace(updated, version=tag.version + 1, updated_at=utc_now())
+        if updated is not tag:
             await uow.value_tags.save(updated)
         await uow.remember(principal, "UpdateValueTag", request_id, tag.id)
         await uow.commit()
@@ -147,8 +147,5 @@ async def _lock_tags(uow: RewardsUnitOfWork) -> None:
     await uow.serialize(f"value-tags:{uow.tenant_id}")
 
 
-async def _existing(uow: RewardsUnitOfWork, tag_id: str) -> ValueTag:
-    tag = await uow.value_tags.get(tag_id) if tag_id else None
-    if tag is None:
-        raise NotFound(f"no value tag {tag_id}")
-    return tag
+async def _tag(uow: RewardsUnitOfWork, tag_id: str) -> ValueTag:
+    return existing(await uow.value_tags.get(tag_id), "value tag", tag_id)

@@ -15,12 +15,10 @@ from typing import Any
 
 from fulcrum.rewards.v1 import rewards_pb2
 from google.protobuf.message import Message
-from sqlalchemy import select
 
-from services.chassis.context import ROLE_EMPLOYEE, ROLE_HR
-from services.chassis.database import create_engine
 from services.rewards.adapters import tables
-from tests.integration.appraisal.setup_helpers import Org, build_org
+from tests.integration.appraisal.setup_helpers import Org, as_hr, as_person, build_org
+from tests.integration.rewards.career_helpers import announced
 from tests.support.calls import Metadata, every_page, state_unchanged
 from tests.support.directory import wait_for_directory
 from tests.support.org import OrgHarness
@@ -65,15 +63,6 @@ async def build_points_org(org: OrgHarness, rewards: RewardsHarness, tenant: str
     built = await build_org(org, rewards, tenant, units=UNITS, positions=POSITIONS, employees=EMPLOYEES)
     await wait_for_directory(rewards, built.tenant, built.employees.values(), built.units.values())
     return built
-
-
-def as_person(rewards: RewardsHarness, org: Org, name: str, *roles: str) -> Metadata:
-    return rewards.as_(org.tenant, org.employees[name], roles or (ROLE_EMPLOYEE,))
-
-
-def as_hr(rewards: RewardsHarness, org: Org, *unit_names: str) -> Metadata:
-    """HR for the whole tenant, or for these units' subtrees."""
-    return rewards.as_(org.tenant, "hr-person", (ROLE_HR,), [org.units[name] for name in unit_names])
 
 
 def money(amount: str, currency: str = "CNY") -> rewards_pb2.Money:
@@ -181,15 +170,4 @@ async def points_unchanged(rewards: RewardsHarness) -> AsyncIterator[None]:
 
 async def stored_events(rewards: RewardsHarness, tenant: str, event_type: type[Message]) -> list[Any]:
     """The tenant's events of this type in the outbox, oldest first."""
-    outbox = tables.chassis.outbox
-    engine = create_engine(rewards.settings.database_url)
-    try:
-        async with engine.connect() as connection:
-            rows = await connection.execute(
-                select(outbox.c.payload)
-                .where(outbox.c.tenant_id == tenant, outbox.c.event_type == event_type.DESCRIPTOR.full_name)
-                .order_by(outbox.c.seq)
-            )
-            return [event_type.FromString(payload) for payload in rows.scalars()]
-    finally:
-        await engine.dispose()
+    return [event for owner, event in await announced(rewards, event_type) if owner == tenant]

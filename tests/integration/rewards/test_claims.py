@@ -306,6 +306,11 @@ async def test_claims_are_seen_by_the_claimant_their_managers_and_hr_covering_th
         ),
         grpc.StatusCode.PERMISSION_DENIED,
     )
+    error = await rpc_error(
+        rewards.stub.ListClaims(rewards_pb2.ListClaimsRequest(status=99), metadata=tech_head),
+        grpc.StatusCode.INVALID_ARGUMENT,
+    )
+    assert field_violations(error) == {"status": "99 is not a claim status"}
 
 
 async def test_another_tenants_claims_are_not_found(org: OrgHarness, rewards: RewardsHarness):

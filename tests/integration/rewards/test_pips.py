@@ -381,13 +381,38 @@ async def test_another_tenant_finds_no_plan_and_no_employee(org: OrgHarness, rew
             assert not (await rewards.stub.ListPips(rewards_pb2.ListPipsRequest(), metadata=caller)).pips
 
 
-async def test_overlong_ids_name_nothing(org: OrgHarness, rewards: RewardsHarness):
+async def test_overlong_ids_name_nothing_and_overlong_fields_are_refused(
+    org: OrgHarness, rewards: RewardsHarness
+):
     ours = await career_org(org, rewards)
     admin = rewards.admin(ours.tenant)
     overlong = "x" * 5000
+    pip = await open_plan(rewards, ours)
 
     async with careers_unchanged(rewards):
         for call in (
+            rewards.stub.UpdatePip(
+                rewards_pb2.UpdatePipRequest(
+                    pip=rewards_pb2.Pip(id=overlong, reason="r"), update_mask=mask("reason")
+                ),
+                metadata=admin,
+            ),
+            rewards.stub.AddPipCheckIn(
+                rewards_pb2.AddPipCheckInRequest(pip_id=overlong, note="n"), metadata=admin
+            ),
+            rewards.stub.ListPips(rewards_pb2.ListPipsRequest(employee_id=overlong), metadata=admin),
+            rewards.stub.GetTrainingRecommendations(
+                rewards_pb2.GetTrainingRecommendationsRequest(employee_id=overlong), metadata=admin
+            ),
+            rewards.stub.GetTrainingRecommendations(
+                rewards_pb2.GetTrainingRecommendationsRequest(
+                    employee_id=ours.employees["rep_a"], cycle_id=overlong
+                ),
+                metadata=admin,
+            ),
+            rewards.stub.ListPromotionCandidates(
+                rewards_pb2.ListPromotionCandidatesRequest(unit_id=overlong), metadata=admin
+            ),
             rewards.stub.CreatePip(
                 rewards_pb2.CreatePipRequest(employee_id=overlong, reason="r"), metadata=admin
             ),
@@ -411,3 +436,35 @@ async def test_overlong_ids_name_nothing(org: OrgHarness, rewards: RewardsHarnes
             ),
         ):
             await rpc_error(call, grpc.StatusCode.NOT_FOUND)
+        invalid = {
+            "met_goal_ids[0]": rewards.stub.AddPipCheckIn(
+                rewards_pb2.AddPipCheckInRequest(pip_id=pip.id, note="n", met_goal_ids=[overlong]),
+                metadata=as_person(rewards, ours, "east_lead"),
+            ),
+            "course.code": rewards.stub.CreateCourse(
+                rewards_pb2.CreateCourseRequest(course=rewards_pb2.Course(code=overlong, title="t")),
+                metadata=admin,
+            ),
+            "rule_id": rewards.stub.ListPromotionCandidates(
+                rewards_pb2.ListPromotionCandidatesRequest(rule_id=overlong), metadata=admin
+            ),
+            "rules[0].id": rewards.stub.SetEligibilityRules(
+                rewards_pb2.SetEligibilityRulesRequest(
+                    rules=[rewards_pb2.EligibilityRule(id=overlong, required_grade="A", consecutive=2)]
+                ),
+                metadata=admin,
+            ),
+            "rules[0].position_ids[0]": rewards.stub.SetEligibilityRules(
+                rewards_pb2.SetEligibilityRulesRequest(
+                    rules=[
+                        rewards_pb2.EligibilityRule(
+                            id="r", required_grade="A", consecutive=2, position_ids=[overlong]
+                        )
+                    ]
+                ),
+                metadata=admin,
+            ),
+        }
+        for field, call in invalid.items():
+            error = await rpc_error(call, grpc.StatusCode.INVALID_ARGUMENT)
+            assert field in field_violations(error), (field, error.details())

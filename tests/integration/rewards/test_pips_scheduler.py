@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
 
+import grpc
 import pytest
 from fulcrum.rewards.v1 import events_pb2, rewards_pb2, rewards_pb2_grpc
 from sqlalchemy import update
@@ -248,3 +249,46 @@ async def each_escalated_once(rewards: RewardsHarness, plans: list[tuple[Org, re
     for owner, pip in plans:
         assert (await status_of(rewards, owner, pip.id)).status == rewards_pb2.PIP_STATUS_ESCALATED
         assert await pip_changes(rewards, pip.id) == [events_pb2.PIP_CHANGE_OPENED, ESCALATED]
+
+
+async def test_plans_closed_by_hand_while_the_scheduler_escalates_them_end_one_way_each(
+    org: OrgHarness, rewards: RewardsHarness
+):
+    ours = await career_org(org, rewards)
+    plans = await open_plans(rewards, ours)
+    managers = {
+        pip.id: "risk_head" if pip.employee_id == ours.employees["analyst"] else "east_lead" for pip in plans
+    }
+    for pip in plans:
+        met = rewards_pb2.AddPipCheckInRequest(
+            pip_id=pip.id, note="both goals reached", met_goal_ids=[goal.id for goal in pip.goals]
+        )
+        await rewards.stub.AddPipCheckIn(met, metadata=as_person(rewards, ours, managers[pip.id]))
+
+    async def close(pip: rewards_pb2.Pip) -> rewards_pb2.ClosePipResponse:
+        request = rewards_pb2.ClosePipRequest(pip_id=pip.id, outcome=rewards_pb2.PIP_OUTCOME_COMPLETED)
+        return await rewards.stub.ClosePip(request, metadata=as_person(rewards, ours, managers[pip.id]))
+
+    async with replica(rewards) as (_, uows):
+        escalated, closed = await asyncio.gather(
+            escalate_overdue_pips(uows, ours.tenant, today=after_the_default_deadline()),
+            asyncio.gather(*(close(pip) for pip in plans), return_exceptions=True),
+        )
+
+    escalated_ids = {pip.id for pip in escalated}
+    for pip, outcome in zip(plans, closed, strict=True):
+        stored = await status_of(rewards, ours, pip.id)
+        if isinstance(outcome, grpc.aio.AioRpcError):
+            assert outcome.code() in (grpc.StatusCode.ABORTED, grpc.StatusCode.FAILED_PRECONDITION)
+            assert (pip.id in escalated_ids, stored.status) == (True, rewards_pb2.PIP_STATUS_ESCALATED)
+            assert await pip_changes(rewards, pip.id) == [events_pb2.PIP_CHANGE_OPENED, ESCALATED]
+        else:
+            assert (pip.id in escalated_ids, stored.status) == (False, rewards_pb2.PIP_STATUS_COMPLETED)
+            assert outcome.pip == stored
+            assert await pip_changes(rewards, pip.id) == [
+                events_pb2.PIP_CHANGE_OPENED,
+                events_pb2.PIP_CHANGE_COMPLETED,
+            ]
+    assert sorted(key for key, *_ in await stored_actions(rewards, ours.tenant)) == sorted(
+        f"{ours.tenant}/pip/{pip_id}/escalation" for pip_id in escalated_ids
+    )

@@ -158,7 +158,8 @@ def test_every_problem_of_a_rule_set_is_named():
     rules = [
         EligibilityRule("", "x", "y", "A", 2),
         EligibilityRule("dup", "x", "y", "A", 0),
-        EligibilityRule("dup", "x", "y", "", 11, CycleKind.UNSPECIFIED, ("",)),
+        EligibilityRule("dup", "x", "y", "", 11, CycleKind.UNSPECIFIED, ("", "p" * 65)),
+        EligibilityRule("many", "x", "y", "A", 2, None, tuple(f"p{n}" for n in range(101))),
     ]
 
     assert {problem.field for problem in rule_problems(rules)} == {
@@ -169,5 +170,7 @@ def test_every_problem_of_a_rule_set_is_named():
         "rules[2].consecutive",
         "rules[2].cycle_kind",
         "rules[2].position_ids[0]",
+        "rules[2].position_ids[1]",
+        "rules[3].position_ids",
     }
     assert [problem.field for problem in rule_problems([])] == ["rules"]

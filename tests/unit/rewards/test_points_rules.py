@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from services.chassis.errors import FailedPrecondition, InvalidArgument, PermissionDenied
@@ -54,6 +54,20 @@ def test_the_value_is_the_amount_or_hours_at_the_rate_computed_exactly():
     assert cut == ValueCreated(cny("100000"), amount=cny("100000"), description="cost down")
     assert str(exact.total.amount) == "0.02"
     assert agreeing.total == cny("50000")
+
+
+@example(hours=Decimal("999999.9999"), rate=Decimal("999999999999999.9999"))
+@given(
+    hours=st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("999999.9999"), places=4),
+    rate=st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("999999999999999.9999"), places=4),
+)
+def test_hours_at_a_rate_are_multiplied_exactly_and_never_written_as_a_power_of_ten(
+    hours: Decimal, rate: Decimal
+):
+    total = value_created(amount=None, hours=hours, hourly_rate=cny(str(rate)), description="").total
+
+    assert total.amount == Context(prec=60).multiply(hours, rate)
+    assert "E+" not in str(total.amount)
 
 
 @pytest.mark.parametrize(
